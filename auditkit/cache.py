@@ -1,0 +1,257 @@
+"""The on-disk HTTP cache: where it lives, how entries are keyed, what is kept.
+
+auditkit caches audit-log pages with requests-cache in one SQLite file. The
+rules, each of which has a test:
+
+- Only ``200`` responses whose JSON envelope says ``"success": true`` are kept.
+- No credential reaches the file: ``Authorization``, ``X-Auth-Key`` and
+  ``X-Auth-Email`` are redacted from stored requests.
+- Two credentials never share entries: every key mixes in the credential's
+  one-way fingerprint (see :attr:`auditkit.credentials.Credentials.fingerprint`).
+- The file is created readable and writable by its owner only (``0600``), in a
+  directory only its owner can enter (``0700``) when auditkit creates it.
+- A corrupt or unreadable file is moved aside with a warning and rebuilt.
+
+The default file is ``<user cache dir>/auditkit/http-cache.sqlite``; set
+``AUDITKIT_CACHE`` to move it.
+
+Examples
+--------
+>>> import tempfile, os
+>>> path = os.path.join(tempfile.mkdtemp(), "c.sqlite")
+>>> len(cache_info(path))
+0
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import orjson
+import pandas as pd
+
+from .errors import InvalidParameterError
+
+__all__ = ["cache_info", "clear_cache", "default_cache_path", "open_session", "resolve_cache_path"]
+
+ENV_CACHE = "AUDITKIT_CACHE"
+SECRET_HEADERS = ("Authorization", "X-Auth-Key", "X-Auth-Email")
+_REDACT = tuple({*SECRET_HEADERS, *(h.lower() for h in SECRET_HEADERS)})
+PAYLOAD_ATTR = "_auditkit_payload"
+
+CacheSpec = bool | str | os.PathLike[str] | None
+
+
+def default_cache_path() -> Path:
+    """The cache file used by ``cache=True``: ``$AUDITKIT_CACHE`` or the user cache dir.
+
+    Examples
+    --------
+    >>> default_cache_path().name.endswith(".sqlite")
+    True
+    """
+    env = os.environ.get(ENV_CACHE)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("auditkit", appauthor=False)) / "http-cache.sqlite"
+
+
+def resolve_cache_path(cache: CacheSpec) -> Path | None:
+    """``True`` -> default file, ``False``/``None`` -> no cache, a path -> that file.
+
+    Examples
+    --------
+    >>> resolve_cache_path(False) is None
+    True
+    """
+    if cache is True:
+        return default_cache_path()
+    if cache is False or cache is None:
+        return None
+    if isinstance(cache, str | os.PathLike):
+        text = os.fspath(cache)
+        if not text:
+            raise InvalidParameterError("cache", "must be True, False or a file path, not ''")
+        path = Path(text).expanduser()
+        if path.is_dir():
+            raise InvalidParameterError("cache", f"{text!r} is a directory; give a file path")
+        return path
+    raise InvalidParameterError(
+        "cache", f"must be True, False or a file path, not {type(cache).__name__}"
+    )
+
+
+def _parse_payload(response: Any) -> Any:
+    """Decode a response's JSON once; keep it on the response for the client."""
+    payload = getattr(response, PAYLOAD_ATTR, None)
+    if payload is None:
+        try:
+            payload = orjson.loads(response.content)
+        except (orjson.JSONDecodeError, TypeError, ValueError):
+            payload = False  # remembered as "not JSON"
+        with contextlib.suppress(AttributeError):  # slotted response types
+            setattr(response, PAYLOAD_ATTR, payload)
+    return payload
+
+
+def is_cacheable(response: Any) -> bool:
+    """requests-cache filter: a ``200`` whose envelope says ``success: true``."""
+    if response.status_code != 200:
+        return False
+    payload = _parse_payload(response)
+    return isinstance(payload, dict) and payload.get("success") is True
+
+
+def _key_fn(fingerprint: str) -> Callable[..., str]:
+    from requests_cache import create_key
+
+    def key(request: Any, **kwargs: Any) -> str:
+        base = create_key(request, **kwargs)
+        return hashlib.blake2b(f"{fingerprint}:{base}".encode(), digest_size=16).hexdigest()
+
+    return key
+
+
+def _prepare_file(path: Path) -> None:
+    """Create the directory (0700) and file (0600); move a corrupt file aside."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    if path.exists():
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            conn.close()
+        except sqlite3.Error as exc:
+            aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
+            warnings.warn(
+                f"auditkit cache {path} is unreadable ({exc}); moved it to {aside.name} "
+                "and starting a fresh cache",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+            os.replace(path, aside)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    with contextlib.suppress(OSError):  # e.g. a file owned by someone else
+        os.chmod(path, 0o600)
+
+
+def open_session(path: Path | None, fingerprint: str | None = None) -> Any:
+    """A ``requests.Session`` (``path=None``) or a ``CachedSession`` on ``path``.
+
+    Parameters
+    ----------
+    path
+        SQLite cache file, or ``None`` for no caching.
+    fingerprint
+        The credential's fingerprint, mixed into every cache key.
+    """
+    if path is None:
+        import requests
+
+        return requests.Session()
+    from requests_cache import CachedSession
+
+    _prepare_file(path)
+    return CachedSession(
+        str(path),
+        backend="sqlite",
+        allowable_codes=(200,),
+        allowable_methods=("GET",),
+        filter_fn=is_cacheable,
+        key_fn=_key_fn(fingerprint or "anonymous"),
+        ignored_parameters=_REDACT,
+        match_headers=False,
+        cache_control=False,
+        stale_if_error=False,
+        expire_after=0,  # nothing is kept unless a request says how long
+    )
+
+
+def _existing(cache: CacheSpec) -> Path | None:
+    path = resolve_cache_path(True if cache is None else cache)
+    return path if path is not None and path.exists() else None
+
+
+def clear_cache(cache: CacheSpec = True) -> int:
+    """Delete every cached page. Returns how many entries were removed.
+
+    Parameters
+    ----------
+    cache
+        ``True`` (the default file) or a cache file path.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> clear_cache(os.path.join(tempfile.mkdtemp(), "none.sqlite"))
+    0
+    """
+    path = _existing(cache)
+    if path is None:
+        return 0
+    count = len(cache_info(path))
+    session = open_session(path)
+    try:
+        session.cache.clear()
+    finally:
+        session.close()
+    return count
+
+
+def _utc(value: Any) -> pd.Timestamp:
+    if value is None:
+        return pd.NaT
+    ts = pd.Timestamp(value)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def cache_info(cache: CacheSpec = True) -> pd.DataFrame:
+    """What is cached: one row per page with its endpoint, parameters, size and dates.
+
+    Columns: ``endpoint``, ``params`` (dict of wire parameters, no credentials),
+    ``entries`` (records on the page), ``size_bytes``, ``created``, ``expires``
+    (``NaT`` = never).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> list(cache_info(os.path.join(tempfile.mkdtemp(), "x.sqlite")).columns)[:2]
+    ['endpoint', 'params']
+    """
+    columns = ["endpoint", "params", "entries", "size_bytes", "created", "expires"]
+    path = _existing(cache)
+    if path is None:
+        return pd.DataFrame({c: [] for c in columns})
+    session = open_session(path)
+    rows = []
+    try:
+        for resp in session.cache.responses.values():
+            url = urlsplit(resp.url)
+            payload = _parse_payload(resp)
+            result = payload.get("result") if isinstance(payload, dict) else None
+            rows.append(
+                {
+                    "endpoint": f"{url.scheme}://{url.netloc}{url.path}",
+                    "params": dict(parse_qsl(url.query)),
+                    "entries": len(result) if isinstance(result, list) else 0,
+                    "size_bytes": len(resp.content or b""),
+                    "created": _utc(resp.created_at),
+                    "expires": _utc(resp.expires),
+                }
+            )
+    finally:
+        session.close()
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values("created", ignore_index=True) if len(frame) else frame

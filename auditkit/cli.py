@@ -1,0 +1,237 @@
+"""The ``auditkit`` command: fetch, sandbox, demo, cache.
+
+Credentials come from the environment only (``CLOUDFLARE_API_TOKEN``, or
+``CLOUDFLARE_EMAIL`` + ``CLOUDFLARE_API_KEY``): a secret on a command line ends
+up in shell history and process lists, so no option takes one, and a rejected
+command line is never echoed back.
+
+Examples
+--------
+Shell::
+
+    auditkit fetch --since 2026-10-01 -o october.parquet
+    auditkit sandbox --port 8787
+    auditkit demo --out demo-output
+    auditkit cache info
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from .errors import AuditKitError, InvalidParameterError
+
+__all__ = ["main"]
+
+_SECRET_OPTIONS = ("--token", "--api-key", "--api_key", "--key", "--email", "--password")
+_OUTPUT_FORMATS = (".parquet", ".csv", ".jsonl")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors never repeat argument values."""
+
+    def error(self, message: str) -> NoReturn:
+        if "unrecognized arguments" in message:
+            message = "unrecognized arguments (see --help)"
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="auditkit",
+        description="Cloudflare audit logs as one cached, typed table.",
+        epilog="Credentials are read from CLOUDFLARE_API_TOKEN (or CLOUDFLARE_EMAIL + "
+        "CLOUDFLARE_API_KEY), never from arguments.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    fetch = sub.add_parser("fetch", help="load audit logs and write them to a file")
+    fetch.add_argument("-o", "--output", required=True, help="out.parquet, out.csv or out.jsonl")
+    fetch.add_argument("--since", help="ISO-8601 date or date-time (UTC if no offset)")
+    fetch.add_argument("--before", help="ISO-8601 date or date-time (UTC if no offset)")
+    fetch.add_argument("--actor-email")
+    fetch.add_argument("--actor-ip", help="an IP address or CIDR range")
+    fetch.add_argument("--action-type")
+    fetch.add_argument("--zone-name")
+    fetch.add_argument("--id")
+    fetch.add_argument("--direction", default="desc", help="desc (default) or asc")
+    fetch.add_argument("--hide-user-logs", action="store_true")
+    fetch.add_argument("--account-id", help="read /accounts/{id}/audit_logs")
+    fetch.add_argument("--per-page", default="1000", help="1 to 1000 (default 1000)")
+    fetch.add_argument("--base-url", help="API root (default $CLOUDFLARE_BASE_URL or Cloudflare's)")
+    fetch.add_argument("--cache", help="cache file (default: the user cache dir)")
+    fetch.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    fetch.add_argument("--offline", action="store_true", help="answer from the cache alone")
+    fetch.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+
+    sandbox = sub.add_parser("sandbox", help="run the local Cloudflare-compatible sandbox")
+    sandbox.add_argument("--port", default="8787", help="port on 127.0.0.1 (0 = any free port)")
+    sandbox.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
+    sandbox.add_argument("--seed", default="0", help="seed of the synthetic account")
+
+    demo = sub.add_parser("demo", help="load the sandbox account, print a summary, write charts")
+    demo.add_argument(
+        "--out", default="demo-output", help="folder for the charts (default demo-output)"
+    )
+
+    cache = sub.add_parser("cache", help="see or clear the on-disk cache")
+    cache.add_argument("action", choices=["info", "clear"])
+    cache.add_argument("--cache", help="cache file (default: the user cache dir)")
+    return parser
+
+
+def _int(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidParameterError(name, f"must be an integer, got {value!r}") from None
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from .loader import load_audit_logs
+
+    out = Path(args.output)
+    if out.suffix.lower() not in _OUTPUT_FORMATS:
+        raise InvalidParameterError("--output", f"must end in one of {', '.join(_OUTPUT_FORMATS)}")
+    if not out.parent.exists():
+        raise InvalidParameterError("--output", f"folder {str(out.parent)!r} does not exist")
+    if args.no_cache and args.cache:
+        raise InvalidParameterError("--no-cache", "cannot be combined with --cache")
+    df = load_audit_logs(
+        since=args.since,
+        before=args.before,
+        actor_email=args.actor_email,
+        actor_ip=args.actor_ip,
+        action_type=args.action_type,
+        zone_name=args.zone_name,
+        id=args.id,
+        direction=args.direction,
+        hide_user_logs=args.hide_user_logs,
+        account_id=args.account_id,
+        base_url=args.base_url,
+        cache=False if args.no_cache else (args.cache or True),
+        per_page=_int(args.per_page, "--per-page"),
+        progress=False if args.quiet else None,
+        offline=True if args.offline else None,
+    )
+    write_frame(df, out)
+    if not args.quiet:
+        print(
+            f"wrote {len(df)} entries to {out} ({df.attrs['requests']} requests, "
+            f"{df.attrs['pages_from_cache']} of {df.attrs['pages']} pages from cache)"
+        )
+    return 0
+
+
+def write_frame(df: Any, out: Path) -> None:
+    """Write an audit-log frame as Parquet, CSV or JSON lines (by suffix).
+
+    JSON columns (``metadata``, ``old_value_json``, ``new_value_json``) become
+    JSON text in Parquet and CSV.
+    """
+    import orjson
+
+    from .schema import COLUMNS
+
+    flat = df.copy()
+    for col in COLUMNS:
+        if col.kind == "json" and col.name in flat:
+            flat[col.name] = [
+                None if v is None else orjson.dumps(v, option=orjson.OPT_SORT_KEYS).decode()
+                for v in flat[col.name]
+            ]
+    suffix = out.suffix.lower()
+    tmp = out.with_name(f".{out.name}.part")
+    if suffix == ".parquet":
+        flat.to_parquet(tmp, index=False)
+    elif suffix == ".csv":
+        flat.to_csv(tmp, index=False)
+    else:
+        df.to_json(tmp, orient="records", lines=True, date_format="iso", date_unit="us")
+    os.replace(tmp, out)
+
+
+def _cmd_sandbox(args: argparse.Namespace) -> int:
+    from . import sandbox
+
+    port = _int(args.port, "--port")
+    if not 0 <= port <= 65535:
+        raise InvalidParameterError("--port", f"must be 0..65535, got {port}")
+    sb = sandbox.start(host=args.host, port=port, seed=_int(args.seed, "--seed"))
+    print(f"auditkit sandbox running at {sb.base_url}", flush=True)
+    print(f"sandbox token (not a real credential): {sb.token}", flush=True)
+    print("try:", flush=True)
+    print(f"  export CLOUDFLARE_BASE_URL={sb.base_url}", flush=True)
+    print(f"  export CLOUDFLARE_API_TOKEN={sb.token}", flush=True)
+    print("  auditkit fetch -o logs.parquet", flush=True)
+    print("Ctrl-C stops it.", flush=True)
+    try:
+        sb.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sb.stop()
+    return 0
+
+
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from .cache import cache_info, clear_cache
+
+    target = args.cache or True
+    if args.action == "clear":
+        print(f"removed {clear_cache(target)} cached pages")
+        return 0
+    info = cache_info(target)
+    if info.empty:
+        print("the cache is empty")
+        return 0
+    print(
+        f"{len(info)} cached pages, {int(info['entries'].sum())} entries, "
+        f"{int(info['size_bytes'].sum()) / 1e6:.1f} MB"
+    )
+    print(info[["endpoint", "entries", "size_bytes", "created"]].to_string(index=False))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    run_demo(Path(args.out))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``auditkit`` command. Returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    for arg in argv:
+        name = arg.split("=", 1)[0]
+        if name in _SECRET_OPTIONS:
+            print(
+                f"auditkit: error: {name} is not accepted: credentials are read from the "
+                "environment only (CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY)",
+                file=sys.stderr,
+            )
+            return 2
+    args = _parser().parse_args(argv)
+    handler = {"fetch": _cmd_fetch, "sandbox": _cmd_sandbox, "demo": _cmd_demo, "cache": _cmd_cache}
+    try:
+        return handler[args.command](args)
+    except InvalidParameterError as exc:
+        print(f"auditkit {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except AuditKitError as exc:
+        print(f"auditkit {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

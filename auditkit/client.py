@@ -1,0 +1,474 @@
+"""HTTP for the audit-log endpoints: auth headers, retries, the envelope, paging.
+
+:class:`AuditLogClient` asks for one page at a time through a (cached) session,
+retries what is worth retrying, and turns Cloudflare's error envelopes into
+auditkit's exceptions. :meth:`AuditLogClient.iter_pages` walks one time window
+with a stop rule that cannot loop: it stops at the first page shorter than
+``per_page`` (an empty page included) and raises
+:class:`~auditkit.errors.IncompleteLoadError` if a full page brings no new ids
+or the page limit is reached, rather than looping or returning partial data.
+
+Examples
+--------
+>>> RetryPolicy().max_retries
+5
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+import requests
+
+from .cache import PAYLOAD_ATTR, _parse_payload
+from .credentials import Credentials
+from .errors import (
+    APIError,
+    AuthenticationError,
+    IncompleteLoadError,
+    InvalidParameterError,
+    OfflineCacheMissError,
+    RateLimitError,
+    TransportError,
+)
+from .query import AuditLogQuery, Window
+
+__all__ = ["DEFAULT_BASE_URL", "AuditLogClient", "Page", "RetryPolicy", "resolve_base_url"]
+
+log = logging.getLogger("auditkit")
+
+DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
+ENV_BASE_URL = "CLOUDFLARE_BASE_URL"
+USER_AGENT = "auditkit/0.1 (+python-requests)"
+#: Cloudflare codes that mean "this credential may not do this".
+AUTH_CODES = frozenset({6003, 6100, 6101, 6102, 6103, 6111, 9103, 9106, 9107, 9109, 10000, 10001})
+#: Hard ceiling on pages per window (10 million entries at 1000 a page).
+MAX_PAGES = 10_000
+_LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def resolve_base_url(base_url: str | None, env: Mapping[str, str] | None = None) -> str:
+    """The API root: ``base_url``, else ``$CLOUDFLARE_BASE_URL``, else Cloudflare's.
+
+    Credentials are only ever sent over HTTPS, or plain HTTP to loopback (the sandbox).
+
+    Examples
+    --------
+    >>> resolve_base_url("http://127.0.0.1:8787/client/v4/")
+    'http://127.0.0.1:8787/client/v4'
+    """
+    import os
+
+    env = os.environ if env is None else env
+    value = base_url if base_url is not None else (env.get(ENV_BASE_URL) or DEFAULT_BASE_URL)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidParameterError("base_url", "must be a non-empty URL string")
+    value = value.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidParameterError("base_url", f"{value!r} is not an http(s) URL")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise InvalidParameterError("base_url", "must not carry credentials, a query or a fragment")
+    if (
+        parts.scheme == "http"
+        and parts.hostname not in _LOOPBACK
+        and not parts.hostname.startswith("127.")
+    ):
+        raise InvalidParameterError(
+            "base_url", "plain http is only allowed to loopback (credentials would travel in clear)"
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try before giving up.
+
+    Parameters
+    ----------
+    max_retries
+        Retries per request after the first try (429, 5xx, dropped connections,
+        timeouts, truncated or invalid JSON, ``200`` with ``success: false``).
+    backoff
+        First wait in seconds; doubles each retry, with jitter, up to ``max_backoff``.
+    max_backoff
+        Longest wait between two tries when the server gives no ``Retry-After``.
+    max_wait
+        Longest ``Retry-After`` honoured; a longer one raises
+        :class:`~auditkit.errors.RateLimitError` at once, saying when to retry.
+    timeout
+        Seconds to wait for the server to connect and to answer.
+
+    Examples
+    --------
+    >>> RetryPolicy(max_wait=60).max_wait
+    60
+    """
+
+    max_retries: int = 5
+    backoff: float = 0.5
+    max_backoff: float = 16.0
+    max_wait: float = 300.0
+    timeout: float = 60.0
+
+    def __post_init__(self) -> None:
+        if (
+            isinstance(self.max_retries, bool)
+            or not isinstance(self.max_retries, int)
+            or self.max_retries < 0
+        ):
+            raise InvalidParameterError(
+                "max_retries", f"must be an integer >= 0, got {self.max_retries!r}"
+            )
+        for name in ("backoff", "max_backoff", "max_wait", "timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise InvalidParameterError(name, f"must be a number >= 0, got {value!r}")
+        if self.timeout == 0:
+            raise InvalidParameterError("timeout", "must be greater than 0")
+
+    def delay(self, attempt: int) -> float:
+        """Backoff before retry number ``attempt`` (0-based), with jitter."""
+        base = min(self.max_backoff, self.backoff * (2**attempt))
+        return base * (0.5 + random.random() / 2)
+
+
+@dataclass
+class Page:
+    """One page of results."""
+
+    records: list[Any]
+    result_info: dict[str, Any]
+    from_cache: bool
+
+
+@dataclass
+class ClientStats:
+    """Counters for one load (thread-safe)."""
+
+    requests: int = 0
+    pages: int = 0
+    pages_from_cache: int = 0
+    retries: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, **counts: int) -> None:
+        with self._lock:
+            for name, n in counts.items():
+                setattr(self, name, getattr(self, name) + n)
+
+
+def _retry_after(response: Any) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _errors_of(payload: Any) -> list[dict[str, Any]]:
+    if isinstance(payload, dict) and isinstance(payload.get("errors"), list):
+        return [e for e in payload["errors"] if isinstance(e, dict)]
+    return []
+
+
+class _Retry(Exception):
+    """Internal: this attempt failed in a way worth retrying."""
+
+    def __init__(self, error: Exception, wait: float | None = None) -> None:
+        self.error = error
+        self.wait = wait
+
+
+class AuditLogClient:
+    """Fetches audit-log pages for one credential through one session.
+
+    Parameters
+    ----------
+    credentials
+        Who asks. Its headers are added to each request and never logged.
+    base_url
+        API root including ``/client/v4``.
+    session
+        A ``requests.Session`` or requests-cache ``CachedSession``.
+    retry
+        Retry and timeout policy.
+    offline
+        Answer from the cache only; a page not cached raises
+        :class:`~auditkit.errors.OfflineCacheMissError`.
+    pace
+        Called before every network request (the rate budget hooks in here).
+    """
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        base_url: str,
+        session: requests.Session,
+        *,
+        retry: RetryPolicy | None = None,
+        offline: bool = False,
+        pace: Callable[[], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._headers = {
+            **credentials.headers(),
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+        }
+        self.base_url = base_url
+        self.session = session
+        self.retry = retry or RetryPolicy()
+        self.offline = offline
+        self.pace = pace
+        self.sleep = sleep
+        self.stats = ClientStats()
+        self.cached = hasattr(session, "cache")
+
+    def __repr__(self) -> str:
+        return f"AuditLogClient(base_url={self.base_url!r}, offline={self.offline})"
+
+    # ------------------------------------------------------------------ one request
+
+    def _send(self, url: str, params: Mapping[str, str], expire: Any) -> tuple[Any, bool]:
+        """One GET; returns the response and whether it came from the cache."""
+        timeout = (min(10.0, self.retry.timeout), self.retry.timeout)
+        get = self.session.get
+        if self.cached and (self.offline or expire != 0):
+            # Look in the cache first, so that cached pages cost no rate budget.
+            # requests-cache answers a miss with a synthetic 504 (only 200s are stored).
+            hit = get(
+                url,
+                params=params,
+                headers=self._headers,
+                timeout=timeout,
+                expire_after=expire,
+                only_if_cached=True,
+            )
+            if hit.status_code != 504:
+                return hit, True
+            if self.offline:
+                raise OfflineCacheMissError(
+                    f"offline: no cached page for {url} with {dict(params)}; "
+                    "load it once online first"
+                )
+        if self.pace is not None:
+            self.pace()
+        kwargs = {"expire_after": expire} if self.cached else {}
+        return get(url, params=params, headers=self._headers, timeout=timeout, **kwargs), False
+
+    def get_page(self, path: str, params: Mapping[str, str], *, cacheable: bool) -> Page:
+        """GET one page, retrying as :class:`RetryPolicy` says.
+
+        Raises
+        ------
+        AuthenticationError, RateLimitError, APIError, TransportError, OfflineCacheMissError
+        """
+        url = f"{self.base_url}{path}"
+        expire = -1 if cacheable else 0  # -1: never expires; 0: not stored
+        attempt = 0
+        while True:
+            try:
+                return self._attempt(url, params, expire)
+            except _Retry as retry:
+                if attempt >= self.retry.max_retries:
+                    raise retry.error from None
+                wait = retry.wait if retry.wait is not None else self.retry.delay(attempt)
+                log.warning(
+                    "auditkit: %s; retry %d of %d in %.1f s",
+                    retry.error,
+                    attempt + 1,
+                    self.retry.max_retries,
+                    wait,
+                )
+                self.stats.add(retries=1)
+                attempt += 1
+                self.sleep(wait)
+
+    def _attempt(self, url: str, params: Mapping[str, str], expire: Any) -> Page:
+        try:
+            response, from_cache = self._send(url, params, expire)
+        except requests.Timeout as exc:
+            raise _Retry(
+                TransportError(f"timed out talking to {url}: {type(exc).__name__}")
+            ) from None
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            raise _Retry(
+                TransportError(f"connection to {url} failed: {type(exc).__name__}")
+            ) from None
+        if not from_cache:
+            self.stats.add(requests=1)
+        status = response.status_code
+        payload = _parse_payload(response)
+        errors = _errors_of(payload)
+        if status == 200 and isinstance(payload, dict):
+            if payload.get("success") is True:
+                records = payload.get("result")
+                if records is None:
+                    records = []
+                if not isinstance(records, list):
+                    raise APIError("response 'result' is not a list", status=status, url=url)
+                info = payload.get("result_info")
+                self.stats.add(pages=1, pages_from_cache=int(from_cache))
+                return Page(records, info if isinstance(info, dict) else {}, from_cache)
+            self._raise_auth(status, errors, url)
+            raise _Retry(
+                APIError("200 OK with success: false", status=status, errors=errors, url=url)
+            )
+        if status == 200:
+            raise _Retry(
+                APIError("response body is not valid JSON (truncated?)", status=status, url=url)
+            )
+        if status == 429:
+            wait = _retry_after(response)
+            err = RateLimitError(
+                "rate limited by Cloudflare",
+                status=status,
+                errors=errors,
+                url=url,
+                retry_after=wait,
+                retry_at=datetime.now(UTC) + timedelta(seconds=wait) if wait is not None else None,
+            )
+            if wait is not None and wait > self.retry.max_wait:
+                assert err.retry_at is not None
+                raise RateLimitError(
+                    f"rate limited by Cloudflare, which asks to wait {wait:.0f} s: more than "
+                    f"max_wait={self.retry.max_wait:g} s. Retry after "
+                    f"{err.retry_at:%Y-%m-%d %H:%M:%S} UTC",
+                    status=status,
+                    errors=errors,
+                    url=url,
+                    retry_after=wait,
+                    retry_at=err.retry_at,
+                )
+            raise _Retry(err, wait)
+        self._raise_auth(status, errors, url)
+        if status >= 500:
+            raise _Retry(APIError("server error", status=status, errors=errors, url=url))
+        raise APIError("request failed", status=status, errors=errors, url=url)
+
+    @staticmethod
+    def _raise_auth(status: int, errors: list[dict[str, Any]], url: str) -> None:
+        probe = APIError("", errors=errors)
+        if status in (401, 403) or AUTH_CODES.intersection(probe.codes):
+            raise AuthenticationError(
+                "Cloudflare rejected the credential (check the token and that it has "
+                "'Account Settings Read' on this account)",
+                status=status,
+                errors=errors,
+                url=url,
+            )
+
+    # ------------------------------------------------------------------ paging
+
+    def iter_pages(self, query: AuditLogQuery, window: Window) -> Iterator[Page]:
+        """Every page of one window, in order, each exactly once.
+
+        Stops at the first page with fewer than ``query.per_page`` records.
+        """
+        params = {**query.filter_params(), **window.wire_bounds(), "per_page": str(query.per_page)}
+        seen: set[Any] = set()
+        for number in range(1, MAX_PAGES + 1):
+            page = self.get_page(
+                query.path, {**params, "page": str(number)}, cacheable=window.cacheable
+            )
+            yield page
+            if len(page.records) < query.per_page:
+                return
+            ids = {r.get("id") if isinstance(r, dict) else None for r in page.records}
+            if ids <= seen:
+                raise IncompleteLoadError(
+                    f"page {number} repeated entries already seen; the server is not paging "
+                    "(refusing to loop)"
+                )
+            seen |= ids
+        raise IncompleteLoadError(
+            f"more than {MAX_PAGES} pages in one window; narrow the time range"
+        )
+
+    def stream_to(self, path: str, params: Mapping[str, str], write: Callable[[bytes], Any]) -> int:
+        """GET ``path`` without caching and hand the body to ``write`` in chunks.
+
+        Returns the number of bytes written. Errors are raised before anything is written.
+        """
+        url = f"{self.base_url}{path}"
+        attempt = 0
+        while True:
+            try:
+                with self._stream(url, params) as response:
+                    if response.status_code != 200:
+                        content = response.content
+                        try:
+                            payload = orjson.loads(content)
+                        except orjson.JSONDecodeError:
+                            payload = None
+                        setattr(response, PAYLOAD_ATTR, payload)
+                        self._classify_stream_error(response, payload, url)
+                    total = 0
+                    for chunk in response.iter_content(chunk_size=1 << 16):
+                        write(chunk)
+                        total += len(chunk)
+                    return total
+            except _Retry as retry:
+                if attempt >= self.retry.max_retries:
+                    raise retry.error from None
+                attempt += 1
+                self.sleep(retry.wait if retry.wait is not None else self.retry.delay(attempt - 1))
+            except (
+                requests.ConnectionError,
+                requests.exceptions.ChunkedEncodingError,
+                requests.Timeout,
+            ) as exc:
+                raise TransportError(f"export from {url} failed: {type(exc).__name__}") from None
+
+    def _stream(self, url: str, params: Mapping[str, str]) -> Any:
+        if self.pace is not None:
+            self.pace()
+        self.stats.add(requests=1)
+        getter = requests.get if self.cached else self.session.get
+        return getter(
+            url,
+            params=params,
+            headers={**self._headers, "Accept": "text/csv"},
+            timeout=(min(10.0, self.retry.timeout), self.retry.timeout),
+            stream=True,
+        )
+
+    def _classify_stream_error(self, response: Any, payload: Any, url: str) -> None:
+        errors = _errors_of(payload)
+        status = response.status_code
+        if status == 429:
+            wait = _retry_after(response)
+            err = RateLimitError(
+                "rate limited by Cloudflare",
+                status=status,
+                errors=errors,
+                url=url,
+                retry_after=wait,
+            )
+            if wait is not None and wait > self.retry.max_wait:
+                raise err
+            raise _Retry(err, wait)
+        self._raise_auth(status, errors, url)
+        if status >= 500:
+            raise _Retry(APIError("server error", status=status, errors=errors, url=url))
+        raise APIError("export failed", status=status, errors=errors, url=url)

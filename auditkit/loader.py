@@ -1,0 +1,320 @@
+"""The one call: :func:`load_audit_logs`, and :func:`export_audit_logs`.
+
+Data flows one way: validated query -> time windows -> client (cache, retries,
+paging) -> records -> typed frame (:mod:`auditkit.schema`) -> clip, dedupe, sort.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .cache import CacheSpec, open_session, resolve_cache_path
+from .client import AuditLogClient, RetryPolicy, resolve_base_url
+from .credentials import resolve_credentials
+from .errors import InvalidParameterError
+from .progress import Progress
+from .query import MAX_PER_PAGE, AuditLogQuery, TimeLike, Window, plan_windows
+from .ratelimit import get_rate_budget
+from .schema import records_to_frame
+
+__all__ = ["export_audit_logs", "load_audit_logs"]
+
+ENV_OFFLINE = "AUDITKIT_OFFLINE"
+
+
+def _now() -> pd.Timestamp:
+    return pd.Timestamp.now(tz="UTC").floor("s").as_unit("us")
+
+
+def _check_workers(workers: Any) -> int:
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 16:
+        raise InvalidParameterError("workers", f"must be an integer from 1 to 16, got {workers!r}")
+    return workers
+
+
+def load_audit_logs(
+    *,
+    since: TimeLike | None = None,
+    before: TimeLike | None = None,
+    actor_email: str | None = None,
+    actor_ip: str | None = None,
+    action_type: str | None = None,
+    zone_name: str | None = None,
+    id: str | None = None,
+    direction: str = "desc",
+    hide_user_logs: bool = False,
+    account_id: str | None = None,
+    token: str | None = None,
+    email: str | None = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    cache: CacheSpec = True,
+    per_page: int = MAX_PER_PAGE,
+    progress: bool | None = None,
+    offline: bool | None = None,
+    retry: RetryPolicy | None = None,
+    workers: int = 4,
+) -> pd.DataFrame:
+    """Load every matching Cloudflare audit-log entry as one typed DataFrame.
+
+    Pages through ``GET /user/audit_logs`` (or ``/accounts/{account_id}/audit_logs``)
+    until the range is exhausted, caches each page on disk, and returns the
+    entries deduplicated by ``id`` and ordered by ``when`` as ``direction`` says.
+    Either every entry is returned or an exception is raised: never a silently
+    partial frame.
+
+    Parameters
+    ----------
+    since, before
+        Time bounds, ``since <= when < before``: ``datetime``, ``date``,
+        ``pandas.Timestamp`` or ISO-8601 text; naive values are UTC. ``before``
+        defaults to the moment the load starts; it is fixed for the whole load,
+        so entries written meanwhile neither duplicate nor displace others.
+    actor_email, actor_ip, action_type, zone_name, id
+        Cloudflare's filters (``actor.email``, ``actor.ip`` — an IP or a CIDR
+        range —, ``action.type``, ``zone.name``, ``id``).
+    direction
+        ``"desc"`` (newest first, the default) or ``"asc"``.
+    hide_user_logs
+        Cloudflare's ``hide_user_logs`` flag.
+    account_id
+        Read ``/accounts/{account_id}/audit_logs`` instead of the user's logs.
+    token
+        API token (``Authorization: Bearer``). Default: ``$CLOUDFLARE_API_TOKEN``.
+    email, api_key
+        Legacy Global API Key pair. Default: ``$CLOUDFLARE_EMAIL`` and
+        ``$CLOUDFLARE_API_KEY``.
+    base_url
+        API root including ``/client/v4``. Default: ``$CLOUDFLARE_BASE_URL``, else
+        ``https://api.cloudflare.com/client/v4``.
+    cache
+        ``True`` (default file in the user cache dir, or ``$AUDITKIT_CACHE``),
+        ``False`` (no cache) or a file path.
+    per_page
+        Entries per request, 1 to 1000.
+    progress
+        Show a progress bar: ``None`` = when interactive, ``True``, ``False``.
+    offline
+        Answer from the cache alone (no request is sent); a page that is not
+        cached raises :class:`~auditkit.errors.OfflineCacheMissError`. Default:
+        ``$AUDITKIT_OFFLINE`` set to ``1``. Ranges that end within the last hour
+        are never cached, so offline loads need a ``before`` older than that.
+    retry
+        Retries, waits and timeouts (:class:`~auditkit.client.RetryPolicy`).
+    workers
+        Time windows fetched at once (1 to 16).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns as in :data:`auditkit.schema.COLUMNS`. ``df.attrs`` holds the
+        query, the scope, the endpoint, ``loaded_at``, ``upper_bound`` and request
+        counts (``requests`` sent, ``pages``, ``pages_from_cache``, ``cache_hit``);
+        never a credential.
+
+    Raises
+    ------
+    InvalidParameterError
+        A bad parameter (a ``ValueError``), before any request.
+    MissingCredentialsError
+        No credential given or found; the message says how to pass one, or how
+        to try the sandbox.
+    AuthenticationError, RateLimitError, APIError, TransportError
+        Cloudflare refused or the network failed after retries.
+
+    Examples
+    --------
+    >>> from auditkit import sandbox
+    >>> with sandbox.start() as sb:
+    ...     df = load_audit_logs(base_url=sb.base_url, token=sb.token, cache=False,
+    ...                          action_type="login", progress=False)
+    >>> set(df["action_type"])
+    {'login'}
+    """
+    query = AuditLogQuery.build(
+        since=since,
+        before=before,
+        actor_email=actor_email,
+        actor_ip=actor_ip,
+        action_type=action_type,
+        zone_name=zone_name,
+        id=id,
+        direction=direction,
+        hide_user_logs=hide_user_logs,
+        account_id=account_id,
+        per_page=per_page,
+    )
+    cache_path = resolve_cache_path(cache)
+    root = resolve_base_url(base_url)
+    if offline is None:
+        offline = os.environ.get(ENV_OFFLINE, "") == "1"
+    if not isinstance(offline, bool):
+        raise InvalidParameterError("offline", f"must be True, False or None, got {offline!r}")
+    if offline and cache_path is None:
+        raise InvalidParameterError("offline", "offline mode needs a cache (cache=False was given)")
+    retry = retry if retry is not None else RetryPolicy()
+    if not isinstance(retry, RetryPolicy):
+        raise InvalidParameterError("retry", "must be an auditkit.RetryPolicy")
+    workers = _check_workers(workers)
+    if progress is not None and not isinstance(progress, bool):
+        raise InvalidParameterError("progress", f"must be None, True or False, got {progress!r}")
+    credentials = resolve_credentials(token, email, api_key)
+
+    now = _now()
+    upper = now if query.before is None else min(query.before, now)
+    windows = plan_windows(query.since, upper, now, align=query.id is None)
+    session = open_session(cache_path, credentials.fingerprint if cache_path else None)
+    try:
+        client = AuditLogClient(
+            credentials, root, session, retry=retry, offline=offline, pace=get_rate_budget()
+        )
+        with Progress(progress, total=len(windows)) as bar:
+
+            def fetch(window: Window) -> list[Any]:
+                records: list[Any] = []
+                for page in client.iter_pages(query, window):
+                    records.extend(page.records)
+                    bar.update(entries=len(page.records))
+                bar.update(windows=1)
+                return records
+
+            if workers == 1 or len(windows) == 1:
+                parts = [fetch(w) for w in windows]
+            else:
+                with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="auditkit") as pool:
+                    futures = [pool.submit(fetch, w) for w in windows]
+                    try:
+                        parts = [f.result() for f in futures]
+                    except BaseException:
+                        for f in futures:
+                            f.cancel()
+                        raise
+    finally:
+        session.close()
+
+    records = [r for part in parts for r in part]
+    frame = _finish(records_to_frame(records), query, upper)
+    stats = client.stats
+    frame.attrs.update(
+        {
+            "query": query.describe(),
+            "scope": query.scope,
+            "endpoint": f"{root}{query.path}",
+            "loaded_at": now.isoformat(),
+            "upper_bound": upper.isoformat(),
+            "windows": len(windows),
+            "pages": stats.pages,
+            "requests": stats.requests,
+            "pages_from_cache": stats.pages_from_cache,
+            "cache_hit": stats.pages > 0 and stats.pages_from_cache == stats.pages,
+            "cache": None if cache_path is None else str(cache_path),
+            "offline": offline,
+        }
+    )
+    return frame
+
+
+def _finish(frame: pd.DataFrame, query: AuditLogQuery, upper: pd.Timestamp) -> pd.DataFrame:
+    """Clip to ``since <= when < upper``, drop repeated ids, order by ``when``."""
+    when = frame["when"]
+    keep = when.isna() | (when < upper)
+    if query.since is not None:
+        keep &= when.isna() | (when >= query.since)
+    ids = frame["id"]
+    keep &= ids.isna() | ~ids.duplicated()
+    frame = frame.loc[keep.to_numpy()]
+    ascending = query.direction == "asc"
+    frame = frame.sort_values(
+        ["when", "id"], ascending=ascending, na_position="last", kind="stable"
+    )
+    return frame.reset_index(drop=True)
+
+
+def export_audit_logs(
+    path: str | os.PathLike[str],
+    *,
+    since: TimeLike | None = None,
+    before: TimeLike | None = None,
+    actor_email: str | None = None,
+    actor_ip: str | None = None,
+    action_type: str | None = None,
+    zone_name: str | None = None,
+    id: str | None = None,
+    direction: str = "desc",
+    hide_user_logs: bool = False,
+    account_id: str | None = None,
+    token: str | None = None,
+    email: str | None = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    retry: RetryPolicy | None = None,
+) -> Path:
+    """Stream Cloudflare's CSV export (``export=true``) of the matching entries to ``path``.
+
+    The file appears only when the download is complete (it is written to a
+    temporary file beside it and renamed); on any error nothing is left behind.
+    Exports are never cached. Filters and credentials work as in
+    :func:`load_audit_logs`; the upper bound is ``before``, else now.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from auditkit import sandbox
+    >>> with sandbox.start() as sb:
+    ...     out = export_audit_logs(os.path.join(tempfile.mkdtemp(), "logs.csv"),
+    ...                             base_url=sb.base_url, token=sb.token)
+    >>> out.read_text().splitlines()[0].startswith("id,")
+    True
+    """
+    if not isinstance(path, str | os.PathLike) or not os.fspath(path):
+        raise InvalidParameterError("path", "must be a file path")
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise InvalidParameterError("path", f"{os.fspath(path)!r} is a directory")
+    if not target.parent.exists():
+        raise InvalidParameterError("path", f"folder {str(target.parent)!r} does not exist")
+    query = AuditLogQuery.build(
+        since=since,
+        before=before,
+        actor_email=actor_email,
+        actor_ip=actor_ip,
+        action_type=action_type,
+        zone_name=zone_name,
+        id=id,
+        direction=direction,
+        hide_user_logs=hide_user_logs,
+        account_id=account_id,
+    )
+    root = resolve_base_url(base_url)
+    credentials = resolve_credentials(token, email, api_key)
+    now = _now()
+    upper = now if query.before is None else min(query.before, now)
+    params = {
+        **query.filter_params(),
+        **Window(query.since, upper, cacheable=False).wire_bounds(widen=False),
+        "export": "true",
+    }
+    session = open_session(None)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        client = AuditLogClient(credentials, root, session, retry=retry, pace=get_rate_budget())
+        with os.fdopen(fd, "wb") as out:
+            client.stream_to(query.path, params, out.write)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    finally:
+        session.close()
+    return target

@@ -1,0 +1,371 @@
+"""The audit-log frame's schema: one table of columns that drives everything.
+
+Each :class:`Column` says what a column is called, its pandas dtype and where its
+value lives in a Cloudflare audit-log record (the *wire path*). The loader builds
+frames from it (:func:`records_to_frame`), the empty frame comes from it
+(:func:`empty_frame`) and the README's schema table is generated from it
+(:func:`schema_markdown`), so the three can never disagree.
+
+Cleaning rules, applied per column kind:
+
+- ``string`` / ``category``: ``""`` becomes missing; numbers and booleans become
+  their text; objects become compact JSON text. ``old_value`` and ``new_value``
+  also turn the literal ``"null"`` into missing.
+- ``boolean``: only JSON ``true``/``false`` count; anything else is missing.
+- ``datetime``: RFC 3339 text, with or without fractional seconds, parsed to
+  ``datetime64[us, UTC]``; unparseable values become ``NaT``.
+- ``json``: JSON objects and arrays are kept as Python ``dict``/``list``; anything
+  else is missing (``None``).
+
+No record is ever dropped: a record with missing or malformed fields is a row
+with missing values.
+
+Examples
+--------
+>>> from auditkit.schema import records_to_frame
+>>> df = records_to_frame([{"id": "a1", "when": "2026-10-01T12:00:00Z",
+...                         "actor": {"email": "michelle@example.com"}}])
+>>> df.loc[0, "actor_email"]
+'michelle@example.com'
+>>> str(df["when"].dtype)
+'datetime64[us, UTC]'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import orjson
+import pandas as pd
+
+__all__ = [
+    "COLUMNS",
+    "Column",
+    "column_names",
+    "dtypes",
+    "empty_frame",
+    "records_to_frame",
+    "schema_markdown",
+]
+
+Kind = Literal["string", "category", "boolean", "datetime", "json"]
+
+#: pandas dtype used for text columns: pyarrow-backed, ``pd.NA`` for missing.
+STRING_DTYPE = pd.StringDtype("pyarrow")
+#: pandas dtype of ``when``.
+WHEN_DTYPE = pd.DatetimeTZDtype(unit="us", tz="UTC")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the audit-log frame.
+
+    Parameters
+    ----------
+    name
+        Column name in the frame.
+    kind
+        How values are cleaned and typed: ``string``, ``category``, ``boolean``,
+        ``datetime`` or ``json``.
+    path
+        Where the value lives in a record, e.g. ``("actor", "email")``.
+    description
+        One line for the README's schema table.
+    known
+        For ``category`` columns: values always present among the categories,
+        so frames from different loads share one dtype.
+    null_literals
+        Extra text values that mean "missing" (besides ``""``).
+    """
+
+    name: str
+    kind: Kind
+    path: tuple[str, ...]
+    description: str
+    known: tuple[str, ...] = ()
+    null_literals: tuple[str, ...] = ()
+
+    @property
+    def wire(self) -> str:
+        """The dotted wire path, e.g. ``actor.email``."""
+        return ".".join(self.path)
+
+    @property
+    def dtype_name(self) -> str:
+        """The pandas dtype as written in the schema table."""
+        return {
+            "string": "string",
+            "category": "category",
+            "boolean": "boolean",
+            "datetime": "datetime64[us, UTC]",
+            "json": "object (dict/list)",
+        }[self.kind]
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("id", "string", ("id",), "Unique id of the entry."),
+    Column("when", "datetime", ("when",), "When the action happened (UTC)."),
+    Column("action_type", "category", ("action", "type"), "What was done, e.g. `change_setting`."),
+    Column("action_result", "boolean", ("action", "result"), "Whether the action succeeded."),
+    Column(
+        "action_info",
+        "string",
+        ("action", "info"),
+        "Extra detail on the action (real, undocumented).",
+    ),
+    Column(
+        "actor_id", "string", ("actor", "id"), "User id of the actor (`1` etc. for system actors)."
+    ),
+    Column(
+        "actor_email",
+        "string",
+        ("actor", "email"),
+        "Email of the actor; missing for system actors.",
+    ),
+    Column("actor_ip", "string", ("actor", "ip"), "IP address (v4 or v6) the request came from."),
+    Column(
+        "actor_type",
+        "category",
+        ("actor", "type"),
+        "`user`, `admin`, `Cloudflare` or `system`.",
+        known=("user", "admin", "Cloudflare", "system"),
+    ),
+    Column("interface", "category", ("interface",), "Where the action came from: `UI`, `API`, ..."),
+    Column("resource_id", "string", ("resource", "id"), "Id of the affected resource."),
+    Column(
+        "resource_type",
+        "category",
+        ("resource", "type"),
+        "Kind of resource: `zone`, `DNS_record`, ...",
+    ),
+    Column("owner_id", "string", ("owner", "id"), "Id of the resource's owner (account or user)."),
+    Column("zone_name", "string", ("metadata", "zone_name"), "Zone the action touched, if any."),
+    Column(
+        "old_value",
+        "string",
+        ("oldValue",),
+        'Value before the change; `""` and `"null"` are missing.',
+        null_literals=("null",),
+    ),
+    Column(
+        "new_value",
+        "string",
+        ("newValue",),
+        'Value after the change; `""` and `"null"` are missing.',
+        null_literals=("null",),
+    ),
+    Column(
+        "old_value_json",
+        "json",
+        ("oldValueJson",),
+        "Structured old value (DNS records, TLS settings).",
+    ),
+    Column("new_value_json", "json", ("newValueJson",), "Structured new value."),
+    Column(
+        "metadata", "json", ("metadata",), "Free-form context: setting name/value, token name, ..."
+    ),
+)
+
+_BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
+
+
+def column_names() -> list[str]:
+    """Names of the frame's columns, in order.
+
+    Examples
+    --------
+    >>> column_names()[:3]
+    ['id', 'when', 'action_type']
+    """
+    return [c.name for c in COLUMNS]
+
+
+def dtypes() -> dict[str, str]:
+    """Column name -> dtype name of an (empty) audit-log frame.
+
+    Examples
+    --------
+    >>> dtypes()["when"]
+    'datetime64[us, UTC]'
+    """
+    return {c.name: str(s.dtype) for c, s in zip(COLUMNS, _empty_series(), strict=True)}
+
+
+# --------------------------------------------------------------------- extraction
+
+
+def _getter(path: tuple[str, ...]) -> Callable[[Any], Any]:
+    """A function that follows ``path`` into a record, tolerating any shape."""
+    if len(path) == 1:
+        (key,) = path
+
+        def get1(rec: Any) -> Any:
+            return rec.get(key) if isinstance(rec, dict) else None
+
+        return get1
+    first, second = path
+
+    def get2(rec: Any) -> Any:
+        if not isinstance(rec, dict):
+            return None
+        inner = rec.get(first)
+        return inner.get(second) if isinstance(inner, dict) else None
+
+    return get2
+
+
+def _as_text(value: Any, nulls: frozenset[str]) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return None if value == "" or value in nulls else value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return str(value)
+
+
+def _text_values(values: list[Any], col: Column) -> list[str | None]:
+    nulls = frozenset(col.null_literals) | {""}
+    # Fast path: most values are already clean strings or None.
+    return [
+        (None if v in nulls else v)
+        if type(v) is str
+        else (None if v is None else _as_text(v, nulls))
+        for v in values
+    ]
+
+
+def _category_dtype(col: Column, observed: Iterable[str | None]) -> pd.CategoricalDtype:
+    seen = {v for v in observed if v is not None}
+    cats = list(col.known) + sorted(seen.difference(col.known))
+    return pd.CategoricalDtype(pd.Index(cats, dtype=STRING_DTYPE))
+
+
+def _to_series(col: Column, values: list[Any]) -> pd.Series:
+    if col.kind == "string":
+        return pd.Series(_text_values(values, col), dtype=STRING_DTYPE, name=col.name)
+    if col.kind == "category":
+        text = _text_values(values, col)
+        return pd.Series(text, dtype=STRING_DTYPE, name=col.name).astype(
+            _category_dtype(col, set(text))
+        )
+    if col.kind == "boolean":
+        clean = [v if type(v) is bool else None for v in values]
+        return pd.Series(clean, dtype="boolean", name=col.name)
+    if col.kind == "datetime":
+        return pd.Series(_parse_when(values), name=col.name)
+    # json
+    clean = [v if isinstance(v, (dict, list)) else None for v in values]
+    return pd.Series(clean, dtype=object, name=col.name)
+
+
+def _parse_when(values: list[Any]) -> pd.DatetimeIndex:
+    text = [v if type(v) is str and v else None for v in values]
+    try:
+        parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
+    except (ValueError, OverflowError, TypeError):
+        # One pathological value can defeat the vectorised parser: parse one by one.
+        parsed = pd.DatetimeIndex([_parse_one(v) for v in text])
+    return (
+        pd.DatetimeIndex(parsed).as_unit("us")
+        if len(text)
+        else pd.DatetimeIndex([], dtype=WHEN_DTYPE)
+    )
+
+
+def _parse_one(value: str | None) -> pd.Timestamp:
+    if value is None:
+        return pd.NaT
+    try:
+        ts = pd.to_datetime(value, utc=True, format="ISO8601")
+    except (ValueError, OverflowError, TypeError):
+        return pd.NaT
+    return ts if isinstance(ts, pd.Timestamp) else pd.NaT
+
+
+def _empty_series() -> list[pd.Series]:
+    return [_to_series(c, []) for c in COLUMNS]
+
+
+def records_to_frame(records: Sequence[Mapping[str, Any]] | Iterable[Any]) -> pd.DataFrame:
+    """Build the typed audit-log frame from raw API records.
+
+    Parameters
+    ----------
+    records
+        Records as decoded from the API's ``result`` arrays. Any shape is accepted:
+        missing keys, nulls, wrong types and unknown keys never raise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per record, in the given order, with the columns and dtypes of
+        :data:`COLUMNS` and a default ``RangeIndex``.
+
+    Examples
+    --------
+    >>> df = records_to_frame([{"id": "x", "oldValue": "null", "newValue": "low"}])
+    >>> df.loc[0, "old_value"] is pd.NA, df.loc[0, "new_value"]
+    (True, 'low')
+    """
+    recs = records if isinstance(records, list) else list(records)
+    data = {}
+    for col in COLUMNS:
+        get = _getter(col.path)
+        series = _to_series(col, [get(r) for r in recs])
+        data[col.name] = series.reset_index(drop=True) if col.kind != "datetime" else series
+    return pd.DataFrame(data)
+
+
+def empty_frame() -> pd.DataFrame:
+    """An audit-log frame with no rows and the full schema.
+
+    Examples
+    --------
+    >>> df = empty_frame()
+    >>> len(df), list(df.columns) == column_names()
+    (0, True)
+    """
+    return records_to_frame([])
+
+
+def schema_markdown() -> str:
+    """The schema as a Markdown table (the README's table is this text).
+
+    Examples
+    --------
+    >>> schema_markdown().splitlines()[0]
+    '| column | dtype | from (wire path) | meaning |'
+    """
+    lines = [
+        "| column | dtype | from (wire path) | meaning |",
+        "|---|---|---|---|",
+    ]
+    for c in COLUMNS:
+        lines.append(f"| `{c.name}` | {c.dtype_name} | `{c.wire}` | {c.description} |")
+    return "\n".join(lines)
+
+
+def column(name: str) -> Column:
+    """The :class:`Column` called ``name``.
+
+    Examples
+    --------
+    >>> column("actor_email").wire
+    'actor.email'
+    """
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"no column {name!r} in the audit-log schema") from None
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m auditkit.schema` prints the README table
+    print(schema_markdown())
