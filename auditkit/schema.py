@@ -33,7 +33,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -169,6 +169,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 _BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
+_EMPTY: dict[str, Any] = {}
 
 
 def column_names() -> list[str]:
@@ -194,26 +195,6 @@ def dtypes() -> dict[str, str]:
 
 
 # --------------------------------------------------------------------- extraction
-
-
-def _getter(path: tuple[str, ...]) -> Callable[[Any], Any]:
-    """A function that follows ``path`` into a record, tolerating any shape."""
-    if len(path) == 1:
-        (key,) = path
-
-        def get1(rec: Any) -> Any:
-            return rec.get(key) if isinstance(rec, dict) else None
-
-        return get1
-    first, second = path
-
-    def get2(rec: Any) -> Any:
-        if not isinstance(rec, dict):
-            return None
-        inner = rec.get(first)
-        return inner.get(second) if isinstance(inner, dict) else None
-
-    return get2
 
 
 def _as_text(value: Any, nulls: frozenset[str]) -> str | None:
@@ -316,11 +297,21 @@ def records_to_frame(records: Sequence[Mapping[str, Any]] | Iterable[Any]) -> pd
     (True, 'low')
     """
     recs = records if isinstance(records, list) else list(records)
+    tops = [r if type(r) is dict else _EMPTY for r in recs]
+    # Each nested object ("action", "actor", ...) is looked up once per record.
+    inner: dict[str, list[dict[str, Any]]] = {}
+    for head in {c.path[0] for c in COLUMNS if len(c.path) == 2}:
+        values = [t.get(head) for t in tops]
+        inner[head] = [v if type(v) is dict else _EMPTY for v in values]
     data = {}
     for col in COLUMNS:
-        get = _getter(col.path)
-        series = _to_series(col, [get(r) for r in recs])
-        data[col.name] = series.reset_index(drop=True) if col.kind != "datetime" else series
+        if len(col.path) == 1:
+            key = col.path[0]
+            values = [t.get(key) for t in tops]
+        else:
+            head, key = col.path
+            values = [d.get(key) for d in inner[head]]
+        data[col.name] = _to_series(col, values).reset_index(drop=True)
     return pd.DataFrame(data)
 
 
