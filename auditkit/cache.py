@@ -41,7 +41,14 @@ import pandas as pd
 
 from .errors import InvalidParameterError
 
-__all__ = ["cache_info", "clear_cache", "default_cache_path", "open_session", "resolve_cache_path"]
+__all__ = [
+    "cache_info",
+    "clear_cache",
+    "default_cache_path",
+    "open_session",
+    "quarantine",
+    "resolve_cache_path",
+]
 
 ENV_CACHE = "AUDITKIT_CACHE"
 SECRET_HEADERS = ("Authorization", "X-Auth-Key", "X-Auth-Email")
@@ -123,24 +130,34 @@ def _key_fn(fingerprint: str) -> Callable[..., str]:
     return key
 
 
+def quarantine(path: Path, reason: object) -> Path:
+    """Move an unusable cache file (and its WAL files) aside with a warning."""
+    aside = path.with_name(f"{path.name}.corrupt-{time.time_ns()}")
+    warnings.warn(
+        f"auditkit cache {path} is unreadable ({reason}); moved it to {aside.name} "
+        "and starting a fresh cache",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+    os.replace(path, aside)
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return aside
+
+
 def _prepare_file(path: Path) -> None:
     """Create the directory (0700) and file (0600); move a corrupt file aside."""
     if not path.parent.exists():
         path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
     if path.exists():
         try:
-            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            conn.close()
+            finally:
+                conn.close()
         except sqlite3.Error as exc:
-            aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
-            warnings.warn(
-                f"auditkit cache {path} is unreadable ({exc}); moved it to {aside.name} "
-                "and starting a fresh cache",
-                RuntimeWarning,
-                stacklevel=4,
-            )
-            os.replace(path, aside)
+            quarantine(path, exc)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
     os.close(fd)
     with contextlib.suppress(OSError):  # e.g. a file owned by someone else
@@ -176,6 +193,8 @@ def open_session(path: Path | None, fingerprint: str | None = None) -> Any:
         cache_control=False,
         stale_if_error=False,
         expire_after=0,  # nothing is kept unless a request says how long
+        wal=True,  # readers never block the writer: concurrent loads share a file
+        busy_timeout=30_000,  # ms a writer waits for another process's lock
     )
 
 

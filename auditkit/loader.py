@@ -7,14 +7,16 @@ paging) -> records -> typed frame (:mod:`auditkit.schema`) -> clip, dedupe, sort
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .cache import CacheSpec, open_session, resolve_cache_path
+from .cache import CacheSpec, open_session, quarantine, resolve_cache_path
 from .client import AuditLogClient, RetryPolicy, resolve_base_url
 from .credentials import resolve_credentials
 from .errors import InvalidParameterError
@@ -169,38 +171,21 @@ def load_audit_logs(
     now = _now()
     upper = now if query.before is None else min(query.before, now)
     windows = plan_windows(query.since, upper, now, align=query.id is None)
-    session = open_session(cache_path, credentials.fingerprint if cache_path else None)
     try:
-        client = AuditLogClient(
-            credentials, root, session, retry=retry, offline=offline, pace=get_rate_budget()
+        parts, stats = _fetch(
+            credentials, root, cache_path, query, windows, retry, offline, workers, progress
         )
-        with Progress(progress, total=len(windows)) as bar:
-
-            def fetch(window: Window) -> list[Any]:
-                records: list[Any] = []
-                for page in client.iter_pages(query, window):
-                    records.extend(page.records)
-                    bar.update(entries=len(page.records))
-                bar.update(windows=1)
-                return records
-
-            if workers == 1 or len(windows) == 1:
-                parts = [fetch(w) for w in windows]
-            else:
-                with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="auditkit") as pool:
-                    futures = [pool.submit(fetch, w) for w in windows]
-                    try:
-                        parts = [f.result() for f in futures]
-                    except BaseException:
-                        for f in futures:
-                            f.cancel()
-                        raise
-    finally:
-        session.close()
+    except sqlite3.DatabaseError as exc:
+        if cache_path is None or offline:
+            raise
+        # The cache broke mid-load (a corrupt page, a truncated file): set it aside, go again.
+        quarantine(cache_path, exc)
+        parts, stats = _fetch(
+            credentials, root, cache_path, query, windows, retry, offline, workers, progress
+        )
 
     records = [r for part in parts for r in part]
     frame = _finish(records_to_frame(records), query, upper)
-    stats = client.stats
     frame.attrs.update(
         {
             "query": query.describe(),
@@ -218,6 +203,73 @@ def load_audit_logs(
         }
     )
     return frame
+
+
+def _fetch(
+    credentials: Any,
+    root: str,
+    cache_path: Path | None,
+    query: AuditLogQuery,
+    windows: list[Window],
+    retry: RetryPolicy,
+    offline: bool,
+    workers: int,
+    progress: bool | None,
+) -> tuple[list[list[Any]], Any]:
+    """Open the session, page every window, close the session."""
+    session = open_session(cache_path, credentials.fingerprint if cache_path else None)
+    try:
+        client = AuditLogClient(
+            credentials, root, session, retry=retry, offline=offline, pace=get_rate_budget()
+        )
+        with Progress(progress, total=len(windows)) as bar:
+            parts = _fetch_windows(client, query, windows, workers, bar)
+    finally:
+        session.close()
+    return parts, client.stats
+
+
+class _Stopped(Exception):
+    """Internal: another window failed; stop paging this one."""
+
+
+def _fetch_windows(
+    client: AuditLogClient,
+    query: AuditLogQuery,
+    windows: list[Window],
+    workers: int,
+    bar: Progress,
+) -> list[list[Any]]:
+    """Page every window, ``workers`` at a time; the first failure stops them all.
+
+    Pages fetched before a failure or an interrupt stay in the cache, so the
+    next run resumes where this one stopped.
+    """
+    stop = threading.Event()
+
+    def fetch(window: Window) -> list[Any]:
+        records: list[Any] = []
+        for page in client.iter_pages(query, window):
+            if stop.is_set():
+                raise _Stopped
+            records.extend(page.records)
+            bar.update(entries=len(page.records))
+        bar.update(windows=1)
+        return records
+
+    if workers == 1 or len(windows) == 1:
+        return [fetch(w) for w in windows]
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="auditkit")
+    futures = [pool.submit(fetch, w) for w in windows]
+    try:
+        return [f.result() for f in futures]
+    except BaseException:
+        stop.set()
+        for f in futures:
+            f.cancel()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _finish(frame: pd.DataFrame, query: AuditLogQuery, upper: pd.Timestamp) -> pd.DataFrame:
