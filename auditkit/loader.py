@@ -11,6 +11,7 @@ import sqlite3
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from .errors import InvalidParameterError
 from .progress import Progress
 from .query import MAX_PER_PAGE, AuditLogQuery, TimeLike, Window, plan_windows
 from .ratelimit import get_rate_budget
-from .schema import records_to_frame
+from .schema import column_names, extract_columns, frame_from_columns
 
 __all__ = ["export_audit_logs", "load_audit_logs"]
 
@@ -184,8 +185,9 @@ def load_audit_logs(
             credentials, root, cache_path, query, windows, retry, offline, workers, progress
         )
 
-    records = [r for part in parts for r in part]
-    frame = _finish(records_to_frame(records), query, upper)
+    pages = [page for window in parts for page in window]
+    columns = {name: list(chain.from_iterable(p[name] for p in pages)) for name in column_names()}
+    frame = _finish(frame_from_columns(columns), query, upper)
     frame.attrs.update(
         {
             "query": query.describe(),
@@ -215,7 +217,7 @@ def _fetch(
     offline: bool,
     workers: int,
     progress: bool | None,
-) -> tuple[list[list[Any]], Any]:
+) -> tuple[list[list[dict[str, list[Any]]]], Any]:
     """Open the session, page every window, close the session."""
     session = open_session(cache_path, credentials.fingerprint if cache_path else None)
     try:
@@ -239,7 +241,7 @@ def _fetch_windows(
     windows: list[Window],
     workers: int,
     bar: Progress,
-) -> list[list[Any]]:
+) -> list[list[dict[str, list[Any]]]]:
     """Page every window, ``workers`` at a time; the first failure stops them all.
 
     Pages fetched before a failure or an interrupt stay in the cache, so the
@@ -247,15 +249,16 @@ def _fetch_windows(
     """
     stop = threading.Event()
 
-    def fetch(window: Window) -> list[Any]:
-        records: list[Any] = []
+    def fetch(window: Window) -> list[dict[str, list[Any]]]:
+        parts: list[dict[str, list[Any]]] = []
         for page in client.iter_pages(query, window):
             if stop.is_set():
                 raise _Stopped
-            records.extend(page.records)
+            # Extract columns now, while other workers wait on the network.
+            parts.append(extract_columns(page.records))
             bar.update(entries=len(page.records))
         bar.update(windows=1)
-        return records
+        return parts
 
     if workers == 1 or len(windows) == 1:
         return [fetch(w) for w in windows]

@@ -46,6 +46,8 @@ __all__ = [
     "column_names",
     "dtypes",
     "empty_frame",
+    "extract_columns",
+    "frame_from_columns",
     "records_to_frame",
     "schema_markdown",
 ]
@@ -296,6 +298,21 @@ def records_to_frame(records: Sequence[Mapping[str, Any]] | Iterable[Any]) -> pd
     >>> df.loc[0, "old_value"] is pd.NA, df.loc[0, "new_value"]
     (True, 'low')
     """
+    return frame_from_columns(extract_columns(records))
+
+
+def extract_columns(records: Sequence[Any] | Iterable[Any]) -> dict[str, list[Any]]:
+    """Raw per-column values of ``records`` (the first half of :func:`records_to_frame`).
+
+    The loader runs this per page in its worker threads, so the work overlaps
+    with waiting for the network; :func:`frame_from_columns` then types the
+    concatenated columns once.
+
+    Examples
+    --------
+    >>> extract_columns([{"actor": {"email": "a@b.c"}}])["actor_email"]
+    ['a@b.c']
+    """
     recs = records if isinstance(records, list) else list(records)
     tops = [r if type(r) is dict else _EMPTY for r in recs]
     # Each nested object ("action", "actor", ...) is looked up once per record.
@@ -303,16 +320,26 @@ def records_to_frame(records: Sequence[Mapping[str, Any]] | Iterable[Any]) -> pd
     for head in {c.path[0] for c in COLUMNS if len(c.path) == 2}:
         values = [t.get(head) for t in tops]
         inner[head] = [v if type(v) is dict else _EMPTY for v in values]
-    data = {}
+    out: dict[str, list[Any]] = {}
     for col in COLUMNS:
         if len(col.path) == 1:
             key = col.path[0]
-            values = [t.get(key) for t in tops]
+            out[col.name] = [t.get(key) for t in tops]
         else:
             head, key = col.path
-            values = [d.get(key) for d in inner[head]]
-        data[col.name] = _to_series(col, values).reset_index(drop=True)
-    return pd.DataFrame(data)
+            out[col.name] = [d.get(key) for d in inner[head]]
+    return out
+
+
+def frame_from_columns(columns: Mapping[str, list[Any]]) -> pd.DataFrame:
+    """Clean and type raw columns from :func:`extract_columns` into the audit-log frame.
+
+    Examples
+    --------
+    >>> frame_from_columns(extract_columns([{"id": "x"}])).loc[0, "id"]
+    'x'
+    """
+    return pd.DataFrame({col.name: _to_series(col, columns[col.name]) for col in COLUMNS})
 
 
 def empty_frame() -> pd.DataFrame:
