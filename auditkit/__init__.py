@@ -18,6 +18,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import accessor as accessor  # registers the df.audit accessor
+from .analysis import (
+    DEFAULT_RULES,
+    BurstRule,
+    RiskRule,
+    SettingRule,
+    action_in,
+    action_matches,
+    activity_by_actor,
+    activity_heatmap,
+    activity_over_time,
+    change_timeline,
+    new_ips,
+    risky_changes,
+    rules_table,
+)
 from .cache import cache_info, clear_cache
 from .client import RetryPolicy
 from .errors import (
@@ -32,32 +48,52 @@ from .errors import (
     TransportError,
 )
 from .loader import export_audit_logs, load_audit_logs
+from .plotting import plot_activity, plot_activity_heatmap, plot_actor_summary, plot_change_timeline
 from .schema import COLUMNS, empty_frame, records_to_frame
 
 if TYPE_CHECKING:
     from . import sandbox
+    from .widgets import FilterPanel
 
 __version__ = "0.1.0"
 
 __all__ = [
     "COLUMNS",
+    "DEFAULT_RULES",
     "APIError",
     "AuditKitError",
     "AuthenticationError",
+    "BurstRule",
+    "FilterPanel",
     "IncompleteLoadError",
     "InvalidParameterError",
     "MissingCredentialsError",
     "OfflineCacheMissError",
     "RateLimitError",
     "RetryPolicy",
+    "RiskRule",
+    "SettingRule",
     "TransportError",
     "__version__",
+    "action_in",
+    "action_matches",
+    "activity_by_actor",
+    "activity_heatmap",
+    "activity_over_time",
     "cache_info",
+    "change_timeline",
     "clear_cache",
     "empty_frame",
     "export_audit_logs",
     "load_audit_logs",
+    "new_ips",
+    "plot_activity",
+    "plot_activity_heatmap",
+    "plot_actor_summary",
+    "plot_change_timeline",
     "records_to_frame",
+    "risky_changes",
+    "rules_table",
     "sandbox",
 ]
 
@@ -65,6 +101,10 @@ _LAZY_MODULES = {"sandbox"}
 
 
 def __getattr__(name: str) -> Any:
+    if name == "FilterPanel":  # ipywidgets is imported only when the panel is used
+        from .widgets import FilterPanel
+
+        return FilterPanel
     if name in _LAZY_MODULES:
         import importlib
 

@@ -21,6 +21,9 @@ import pandas as pd
 
 __all__ = ["run_demo"]
 
+#: Zone settings whose history the demo charts.
+SECURITY_SETTINGS = ("security_level", "ssl", "min_tls_version", "always_use_https", "waf")
+
 
 def _print_table(title: str, frame: pd.DataFrame, rows: int = 15) -> None:
     print(f"\n{title}")
@@ -28,7 +31,9 @@ def _print_table(title: str, frame: pd.DataFrame, rows: int = 15) -> None:
     if frame.empty:
         print("(none)")
         return
-    with pd.option_context("display.width", 160, "display.max_columns", 20, "display.max_colwidth", 60):
+    with pd.option_context(
+        "display.width", 160, "display.max_columns", 20, "display.max_colwidth", 60
+    ):
         print(frame.head(rows).to_string(index=False))
     if len(frame) > rows:
         print(f"... and {len(frame) - rows} more")
@@ -42,16 +47,13 @@ def _charts(df: pd.DataFrame, out: Path) -> list[Path]:
 
     from . import plotting
 
-    busiest_zone = df["zone_name"].dropna().value_counts().index[0]
     jobs: list[tuple[str, Any, tuple[float, float]]] = [
         ("activity.png", lambda ax: plotting.plot_activity(df, freq="W", ax=ax), (11, 5)),
         ("activity_heatmap.png", lambda ax: plotting.plot_activity_heatmap(df, ax=ax), (11, 4.5)),
         ("actor_summary.png", lambda ax: plotting.plot_actor_summary(df, ax=ax), (9, 5)),
         (
-            "zone_settings_timeline.png",
-            lambda ax: plotting.plot_change_timeline(
-                df, zone_name=busiest_zone, resource_type="zone", ax=ax
-            ),
+            "security_settings_timeline.png",
+            lambda ax: plotting.plot_change_timeline(df, setting=list(SECURITY_SETTINGS), ax=ax),
             (12, 5),
         ),
     ]
@@ -108,9 +110,26 @@ def run_demo(out: Path) -> None:
     top = df["action_type"].value_counts().head(8)
     print("top actions: " + ", ".join(f"{k} ({v})" for k, v in top.items()))
 
-    _print_table("Activity by actor", analysis.activity_by_actor(df))
-    _print_table("Risky changes", analysis.risky_changes(df), rows=25)
-    _print_table("New IPs after a 7-day warm-up", analysis.new_ips(df))
+    actors = analysis.activity_by_actor(df)
+    for col in ("first_seen", "last_seen"):
+        actors[col] = actors[col].dt.strftime("%Y-%m-%d %H:%M")
+    _print_table("Activity by actor", actors)
+    risky = analysis.risky_changes(df)
+    counts = risky["severity"].value_counts()
+    _print_table(
+        f"Risky changes ({', '.join(f'{n} {s}' for s, n in counts.items())})",
+        risky.assign(when=risky["when"].dt.strftime("%Y-%m-%d %H:%M"))[
+            ["when", "actor", "severity", "reason", "zone_name"]
+        ],
+        rows=25,
+    )
+    ips = analysis.new_ips(df)
+    _print_table(
+        "New IPs after a 7-day warm-up",
+        ips.assign(when=ips["when"].dt.strftime("%Y-%m-%d %H:%M"))[
+            ["when", "actor", "actor_ip", "action_type"]
+        ],
+    )
     paths = _charts(df, out)
     print("\ncharts:")
     for path in paths:
