@@ -20,7 +20,9 @@ import logging
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -183,6 +185,17 @@ def _retry_after(response: Any) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _announced_pages(info: Mapping[str, Any], per_page: int) -> int:
+    """Pages the server says a window has (0 if it does not say)."""
+    total = info.get("total_count")
+    if isinstance(total, int) and not isinstance(total, bool) and total > 0:
+        return -(-total // per_page)
+    pages = info.get("total_pages")
+    if isinstance(pages, int) and not isinstance(pages, bool) and pages > 0:
+        return pages
+    return 0
 
 
 def _errors_of(payload: Any) -> list[dict[str, Any]]:
@@ -380,27 +393,49 @@ class AuditLogClient:
 
     # ------------------------------------------------------------------ paging
 
-    def iter_pages(self, query: AuditLogQuery, window: Window) -> Iterator[Page]:
+    def iter_pages(
+        self, query: AuditLogQuery, window: Window, executor: Executor | None = None
+    ) -> Iterator[Page]:
         """Every page of one window, in order, each exactly once.
 
-        Stops at the first page with fewer than ``query.per_page`` records.
+        Stops at the first page with fewer than ``query.per_page`` records; a
+        full page of only known ids, or more than :data:`MAX_PAGES` pages, raises
+        :class:`~auditkit.errors.IncompleteLoadError` instead of looping.
+
+        With an ``executor``, when the first page's ``result_info`` announces how
+        many entries there are (undocumented, so only ever a hint), the other
+        pages are requested at once. The stop rule does not trust the hint: a
+        walk still ends only at a short page, going on one page at a time if the
+        announced pages were all full.
         """
         params = {**query.filter_params(), **window.wire_bounds(), "per_page": str(query.per_page)}
-        seen: set[Any] = set()
-        for number in range(1, MAX_PAGES + 1):
-            page = self.get_page(
+
+        def fetch(number: int) -> Page:
+            return self.get_page(
                 query.path, {**params, "page": str(number)}, cacheable=window.cacheable
             )
-            yield page
-            if len(page.records) < query.per_page:
-                return
-            ids = {r.get("id") if isinstance(r, dict) else None for r in page.records}
-            if ids <= seen:
-                raise IncompleteLoadError(
-                    f"page {number} repeated entries already seen; the server is not paging "
-                    "(refusing to loop)"
-                )
-            seen |= ids
+
+        seen: set[Any] = set()
+        ahead: deque[Future[Page]] = deque()
+        try:
+            for number in range(1, MAX_PAGES + 1):
+                page = ahead.popleft().result() if ahead else fetch(number)
+                yield page
+                if len(page.records) < query.per_page:
+                    return
+                ids = {r.get("id") if isinstance(r, dict) else None for r in page.records}
+                if ids <= seen:
+                    raise IncompleteLoadError(
+                        f"page {number} repeated entries already seen; the server is not "
+                        "paging (refusing to loop)"
+                    )
+                seen |= ids
+                if executor is not None and number == 1:
+                    last = min(_announced_pages(page.result_info, query.per_page), MAX_PAGES)
+                    ahead.extend(executor.submit(fetch, n) for n in range(2, last + 1))
+        finally:
+            for future in ahead:
+                future.cancel()
         raise IncompleteLoadError(
             f"more than {MAX_PAGES} pages in one window; narrow the time range"
         )

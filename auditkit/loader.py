@@ -248,10 +248,12 @@ def _fetch_windows(
     next run resumes where this one stopped.
     """
     stop = threading.Event()
+    pages_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="auditkit-page")
 
     def fetch(window: Window) -> list[dict[str, list[Any]]]:
         parts: list[dict[str, list[Any]]] = []
-        for page in client.iter_pages(query, window):
+        prefetch = pages_pool if workers > 1 else None
+        for page in client.iter_pages(query, window, prefetch):
             if stop.is_set():
                 raise _Stopped
             # Extract columns now, while other workers wait on the network.
@@ -260,19 +262,21 @@ def _fetch_windows(
         bar.update(windows=1)
         return parts
 
-    if workers == 1 or len(windows) == 1:
-        return [fetch(w) for w in windows]
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="auditkit")
-    futures = [pool.submit(fetch, w) for w in windows]
+    windows_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="auditkit")
     try:
-        return [f.result() for f in futures]
-    except BaseException:
-        stop.set()
-        for f in futures:
-            f.cancel()
-        raise
+        if workers == 1 or len(windows) == 1:
+            return [fetch(w) for w in windows]
+        futures = [windows_pool.submit(fetch, w) for w in windows]
+        try:
+            return [f.result() for f in futures]
+        except BaseException:
+            stop.set()
+            for f in futures:
+                f.cancel()
+            raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        windows_pool.shutdown(wait=True, cancel_futures=True)
+        pages_pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _finish(frame: pd.DataFrame, query: AuditLogQuery, upper: pd.Timestamp) -> pd.DataFrame:
