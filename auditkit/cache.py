@@ -28,7 +28,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import pickle
 import sqlite3
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -38,22 +40,28 @@ from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 import pandas as pd
+import pyarrow as pa
 
 from .errors import InvalidParameterError
+from .schema import Chunk
 
 __all__ = [
+    "WindowStore",
     "cache_info",
     "clear_cache",
     "default_cache_path",
     "open_session",
     "quarantine",
     "resolve_cache_path",
+    "window_key",
 ]
 
 ENV_CACHE = "AUDITKIT_CACHE"
 SECRET_HEADERS = ("Authorization", "X-Auth-Key", "X-Auth-Email")
 _REDACT = tuple({*SECRET_HEADERS, *(h.lower() for h in SECRET_HEADERS)})
 PAYLOAD_ATTR = "_auditkit_payload"
+#: Bumped whenever the typed columns change, so old stored windows are not reused.
+SCHEMA_VERSION = "1"
 
 CacheSpec = bool | str | os.PathLike[str] | None
 
@@ -226,6 +234,11 @@ def clear_cache(cache: CacheSpec = True) -> int:
         session.cache.clear()
     finally:
         session.close()
+    store = WindowStore(path)
+    try:
+        store.clear()
+    finally:
+        store.close()
     return count
 
 
@@ -274,3 +287,88 @@ def cache_info(cache: CacheSpec = True) -> pd.DataFrame:
         session.close()
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values("created", ignore_index=True) if len(frame) else frame
+
+
+class WindowStore:
+    """Typed rows of closed time windows, kept beside the HTTP cache in the same file.
+
+    A closed window's pages never change, so besides its raw pages (the HTTP
+    cache, the source of truth) auditkit keeps the window's typed rows as Arrow
+    IPC (scalar columns) plus a pickle of the JSON columns. A warm load then
+    reads typed columns instead of re-parsing JSON. Entries are keyed like
+    pages, by a hash that mixes in the credential's fingerprint; an unreadable
+    entry counts as a miss and is deleted.
+
+    Parameters
+    ----------
+    path
+        The SQLite cache file.
+    """
+
+    _TABLE = "auditkit_windows"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        self._conn.execute("PRAGMA busy_timeout=30000")
+        self._conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {self._TABLE} "
+            "(key TEXT PRIMARY KEY, pages INTEGER, created REAL, arrow BLOB, json BLOB)"
+        )
+        self._conn.commit()
+
+    def get(self, key: str) -> tuple[Chunk, int] | None:
+        """The stored chunk and its page count, or ``None``."""
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT pages, arrow, json FROM {self._TABLE} WHERE key = ?", (key,)
+            ).fetchone()
+        if row is None:
+            return None
+        pages, arrow, json_blob = row
+        try:
+            table = pa.ipc.open_stream(pa.py_buffer(arrow)).read_all()
+            chunk = Chunk(table, pickle.loads(json_blob))
+        except Exception:
+            self.delete(key)
+            return None
+        return chunk, int(pages)
+
+    def put(self, key: str, chunk: Chunk, pages: int) -> None:
+        """Store a closed window's chunk."""
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(
+            sink, chunk.table.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")
+        ) as writer:
+            writer.write_table(chunk.table)
+        blob = (key, pages, time.time(), sink.getvalue().to_pybytes(), pickle.dumps(chunk.json, 5))
+        with self._lock:
+            self._conn.execute(f"INSERT OR REPLACE INTO {self._TABLE} VALUES (?, ?, ?, ?, ?)", blob)
+            self._conn.commit()
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._conn.execute(f"DELETE FROM {self._TABLE} WHERE key = ?", (key,))
+            self._conn.commit()
+
+    def clear(self) -> int:
+        """Delete every stored window; returns how many there were."""
+        with self._lock:
+            count = self._conn.execute(f"SELECT count(*) FROM {self._TABLE}").fetchone()[0]
+            self._conn.execute(f"DELETE FROM {self._TABLE}")
+            self._conn.commit()
+        return int(count)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._conn.execute(f"SELECT count(*) FROM {self._TABLE}").fetchone()[0])
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def window_key(fingerprint: str, *parts: object) -> str:
+    """Cache key of a window: a hash of the credential fingerprint, endpoint and parameters."""
+    text = "\0".join([SCHEMA_VERSION, fingerprint, *(repr(p) for p in parts)])
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()

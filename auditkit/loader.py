@@ -10,21 +10,21 @@ import os
 import sqlite3
 import tempfile
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .cache import CacheSpec, open_session, quarantine, resolve_cache_path
+from .cache import CacheSpec, WindowStore, open_session, quarantine, resolve_cache_path, window_key
 from .client import AuditLogClient, RetryPolicy, resolve_base_url
 from .credentials import resolve_credentials
 from .errors import InvalidParameterError
 from .progress import Progress
 from .query import MAX_PER_PAGE, AuditLogQuery, TimeLike, Window, plan_windows
 from .ratelimit import get_rate_budget
-from .schema import column_names, extract_columns, frame_from_columns
+from .schema import Chunk, chunks_to_frame, extract_columns
 
 __all__ = ["export_audit_logs", "load_audit_logs"]
 
@@ -185,9 +185,7 @@ def load_audit_logs(
             credentials, root, cache_path, query, windows, retry, offline, workers, progress
         )
 
-    pages = [page for window in parts for page in window]
-    columns = {name: list(chain.from_iterable(p[name] for p in pages)) for name in column_names()}
-    frame = _finish(frame_from_columns(columns), query, upper)
+    frame = _finish(chunks_to_frame(parts), query, upper)
     frame.attrs.update(
         {
             "query": query.describe(),
@@ -217,18 +215,30 @@ def _fetch(
     offline: bool,
     workers: int,
     progress: bool | None,
-) -> tuple[list[list[dict[str, list[Any]]]], Any]:
-    """Open the session, page every window, close the session."""
-    session = open_session(cache_path, credentials.fingerprint if cache_path else None)
+) -> tuple[list[Chunk], Any]:
+    """Open the session (and window store), page every window, close them."""
+    fingerprint = credentials.fingerprint if cache_path else None
+    session = open_session(cache_path, fingerprint)
+    store = WindowStore(cache_path) if cache_path is not None else None
     try:
         client = AuditLogClient(
             credentials, root, session, retry=retry, offline=offline, pace=get_rate_budget()
         )
+        endpoint = f"{root}{query.path}"
+
+        def key_of(window: Window) -> str | None:
+            if store is None or fingerprint is None or not window.cacheable:
+                return None
+            wire = sorted({**query.filter_params(), **window.wire_bounds()}.items())
+            return window_key(fingerprint, endpoint, wire, query.per_page)
+
         with Progress(progress, total=len(windows)) as bar:
-            parts = _fetch_windows(client, query, windows, workers, bar)
+            chunks = _fetch_windows(client, query, windows, workers, bar, store, key_of)
     finally:
         session.close()
-    return parts, client.stats
+        if store is not None:
+            store.close()
+    return chunks, client.stats
 
 
 class _Stopped(Exception):
@@ -241,26 +251,39 @@ def _fetch_windows(
     windows: list[Window],
     workers: int,
     bar: Progress,
-) -> list[list[dict[str, list[Any]]]]:
+    store: WindowStore | None,
+    key_of: Callable[[Window], str | None],
+) -> list[Chunk]:
     """Page every window, ``workers`` at a time; the first failure stops them all.
 
-    Pages fetched before a failure or an interrupt stay in the cache, so the
+    A closed window already in the window store is read from there. Pages
+    fetched before a failure or an interrupt stay in the HTTP cache, so the
     next run resumes where this one stopped.
     """
     stop = threading.Event()
     pages_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="auditkit-page")
 
-    def fetch(window: Window) -> list[dict[str, list[Any]]]:
-        parts: list[dict[str, list[Any]]] = []
+    def fetch(window: Window) -> Chunk:
+        key = key_of(window)
+        stored = store.get(key) if store is not None and key is not None else None
+        if stored is not None:
+            chunk, pages = stored
+            client.stats.add(pages=pages, pages_from_cache=pages)
+            bar.update(windows=1, entries=len(chunk))
+            return chunk
+        parts: list[Chunk] = []
         prefetch = pages_pool if workers > 1 else None
         for page in client.iter_pages(query, window, prefetch):
             if stop.is_set():
                 raise _Stopped
-            # Extract columns now, while other workers wait on the network.
-            parts.append(extract_columns(page.records))
+            # Type the page now, while other workers wait on the network.
+            parts.append(Chunk.from_columns(extract_columns(page.records)))
             bar.update(entries=len(page.records))
+        chunk = Chunk.concat(parts)
+        if store is not None and key is not None:
+            store.put(key, chunk, len(parts))
         bar.update(windows=1)
-        return parts
+        return chunk
 
     windows_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="auditkit")
     try:

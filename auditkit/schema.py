@@ -39,10 +39,14 @@ from typing import Any, Literal
 
 import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = [
     "COLUMNS",
+    "Chunk",
     "Column",
+    "chunks_to_frame",
     "column_names",
     "dtypes",
     "empty_frame",
@@ -231,22 +235,122 @@ def _category_dtype(col: Column, observed: Iterable[str | None]) -> pd.Categoric
     return pd.CategoricalDtype(pd.Index(cats, dtype=STRING_DTYPE))
 
 
-def _to_series(col: Column, values: list[Any]) -> pd.Series:
-    if col.kind == "string":
-        return pd.Series(_text_values(values, col), dtype=STRING_DTYPE, name=col.name)
-    if col.kind == "category":
-        text = _text_values(values, col)
-        return pd.Series(text, dtype=STRING_DTYPE, name=col.name).astype(
-            _category_dtype(col, set(text))
-        )
+_ARROW_WHEN = pa.timestamp("us", tz="UTC")
+
+
+def _arrow_text(col: Column, values: list[Any]) -> pa.Array:
+    """Clean text as an Arrow string array; the common case never leaves C."""
+    try:
+        arr = pa.array(values, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(_text_values(values, col), type=pa.string())
+    nulls = pa.array(["", *col.null_literals], type=pa.string())
+    mask = pc.is_in(arr, value_set=nulls)
+    if pc.any(mask).as_py():
+        arr = pc.if_else(mask, pa.scalar(None, pa.string()), arr)
+    return arr
+
+
+def _arrow_when(values: list[Any]) -> pa.Array:
+    try:
+        return pa.array(values, type=pa.string()).cast(_ARROW_WHEN)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        # Odd values (dates without time, wrong types, out-of-range years): pandas, per value.
+        return pa.array(_parse_when(values), type=_ARROW_WHEN)
+
+
+def _arrow_column(col: Column, values: list[Any]) -> pa.Array:
+    if col.kind in ("string", "category"):
+        return _arrow_text(col, values)
     if col.kind == "boolean":
-        clean = [v if type(v) is bool else None for v in values]
-        return pd.Series(clean, dtype="boolean", name=col.name)
-    if col.kind == "datetime":
-        return pd.Series(_parse_when(values), name=col.name)
-    # json
-    clean = [v if isinstance(v, (dict, list)) else None for v in values]
-    return pd.Series(clean, dtype=object, name=col.name)
+        return pa.array([v if type(v) is bool else None for v in values], type=pa.bool_())
+    return _arrow_when(values)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Typed rows on their way to a frame: scalar columns in Arrow, JSON columns as lists.
+
+    Chunks are cheap to build per page or per window (in worker threads), to
+    store (Arrow IPC) and to concatenate; :func:`chunks_to_frame` turns any
+    number of them into one frame.
+    """
+
+    table: pa.Table
+    json: dict[str, list[Any]]
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    @classmethod
+    def from_columns(cls, columns: Mapping[str, list[Any]]) -> Chunk:
+        """Type raw columns from :func:`extract_columns`.
+
+        Examples
+        --------
+        >>> len(Chunk.from_columns(extract_columns([{"id": "a"}, {"id": "b"}])))
+        2
+        """
+        arrays = {c.name: _arrow_column(c, columns[c.name]) for c in COLUMNS if c.kind != "json"}
+        json = {
+            c.name: [v if isinstance(v, dict | list) else None for v in columns[c.name]]
+            for c in COLUMNS
+            if c.kind == "json"
+        }
+        return cls(pa.table(arrays), json)
+
+    @classmethod
+    def concat(cls, chunks: Sequence[Chunk]) -> Chunk:
+        """One chunk holding the rows of ``chunks`` in order."""
+        if not chunks:
+            return cls.from_columns({c.name: [] for c in COLUMNS})
+        if len(chunks) == 1:
+            return chunks[0]
+        table = pa.concat_tables([c.table for c in chunks])
+        json = {name: [v for c in chunks for v in c.json[name]] for name in chunks[0].json}
+        return cls(table, json)
+
+
+def chunks_to_frame(chunks: Sequence[Chunk]) -> pd.DataFrame:
+    """The audit-log frame of the rows of ``chunks``, typed per :data:`COLUMNS`.
+
+    Examples
+    --------
+    >>> chunks_to_frame([Chunk.from_columns(extract_columns([{"id": "x"}]))]).loc[0, "id"]
+    'x'
+    """
+    whole = Chunk.concat(chunks)
+    data: dict[str, Any] = {}
+    for col in COLUMNS:
+        if col.kind == "json":
+            data[col.name] = pd.Series(whole.json[col.name], dtype=object)
+            continue
+        arr = whole.table.column(col.name)
+        if col.kind == "string":
+            data[col.name] = pd.Series(pd.arrays.ArrowStringArray(arr), dtype=STRING_DTYPE)
+        elif col.kind == "category":
+            text = pd.Series(pd.arrays.ArrowStringArray(arr), dtype=STRING_DTYPE)
+            data[col.name] = text.astype(_category_dtype(col, pc.unique(arr).to_pylist()))
+        elif col.kind == "boolean":
+            data[col.name] = pd.Series(
+                pd.array(arr.to_numpy(zero_copy_only=False), dtype="boolean")
+            )
+        else:
+            when = arr.to_pandas() if len(arr) else pd.Series([], dtype=object)
+            data[col.name] = pd.Series(pd.DatetimeIndex(when, tz="UTC").as_unit("us"))
+    return pd.DataFrame(data)
+
+
+def _to_series(col: Column, values: list[Any]) -> pd.Series:
+    """One typed column (used for the schema's dtypes)."""
+    frame = chunks_to_frame(
+        [
+            Chunk.from_columns(
+                {c.name: values if c is col else [None] * len(values) for c in COLUMNS}
+            )
+        ]
+    )
+    return frame[col.name].rename(col.name)
 
 
 def _parse_when(values: list[Any]) -> pd.DatetimeIndex:
@@ -274,7 +378,8 @@ def _parse_one(value: str | None) -> pd.Timestamp:
 
 
 def _empty_series() -> list[pd.Series]:
-    return [_to_series(c, []) for c in COLUMNS]
+    frame = empty_frame()
+    return [frame[c.name] for c in COLUMNS]
 
 
 def records_to_frame(records: Sequence[Mapping[str, Any]] | Iterable[Any]) -> pd.DataFrame:
@@ -339,7 +444,7 @@ def frame_from_columns(columns: Mapping[str, list[Any]]) -> pd.DataFrame:
     >>> frame_from_columns(extract_columns([{"id": "x"}])).loc[0, "id"]
     'x'
     """
-    return pd.DataFrame({col.name: _to_series(col, columns[col.name]) for col in COLUMNS})
+    return chunks_to_frame([Chunk.from_columns(columns)])
 
 
 def empty_frame() -> pd.DataFrame:

@@ -343,7 +343,14 @@ def test_no_credential_reaches_the_cache_file(tmp_path: Path) -> None:
         anchor="2026-11-01T00:00:00Z", token=token, email=email, api_key=api_key
     ) as server:
         load(server, since="2026-08-01", before="2026-10-01", cache=cache)
-        load(server, since="2026-08-01", before="2026-10-01", cache=cache, email=email, api_key=api_key)
+        load(
+            server,
+            since="2026-08-01",
+            before="2026-10-01",
+            cache=cache,
+            email=email,
+            api_key=api_key,
+        )
     data = _cache_bytes(cache)
     assert len(auditkit.cache_info(cache)) > 2
     for secret in (token, api_key, email):
@@ -427,3 +434,41 @@ def test_attrs_record_the_query_and_never_a_credential(sb: Any) -> None:
     text = repr(attrs)
     for secret in (sb.token, sb.api_key, sb.email):
         assert secret not in text
+
+
+# ------------------------------------------------------------------ window store
+
+
+def test_closed_windows_are_served_typed_from_the_window_store(sb: Any, tmp_path: Path) -> None:
+    from auditkit.cache import WindowStore
+
+    cache = tmp_path / "c.sqlite"
+    first = load(sb, since="2026-08-01", before="2026-10-01", cache=cache)
+    store = WindowStore(cache)
+    assert len(store) == 2  # August and September
+    store.close()
+    second = load(sb, since="2026-08-01", before="2026-10-01", cache=cache)
+    assert second.attrs["requests"] == 0
+    assert second.attrs["pages"] == second.attrs["pages_from_cache"] == first.attrs["pages"]
+    pd.testing.assert_frame_equal(first, second)
+
+
+def test_damaged_window_entry_falls_back_to_the_page_cache(sb: Any, tmp_path: Path) -> None:
+    cache = tmp_path / "c.sqlite"
+    first = load(sb, since="2026-08-01", before="2026-10-01", cache=cache)
+    with sqlite3.connect(cache) as conn:
+        conn.execute("UPDATE auditkit_windows SET arrow = x'00ff00ff', json = x'0102'")
+    again = load(sb, since="2026-08-01", before="2026-10-01", cache=cache)
+    assert again.attrs["requests"] == 0  # every page still in the HTTP cache
+    pd.testing.assert_frame_equal(first, again)
+
+
+def test_clear_cache_also_empties_the_window_store(sb: Any, tmp_path: Path) -> None:
+    from auditkit.cache import WindowStore
+
+    cache = tmp_path / "c.sqlite"
+    load(sb, since="2026-08-01", before="2026-10-01", cache=cache)
+    auditkit.clear_cache(cache)
+    store = WindowStore(cache)
+    assert len(store) == 0
+    store.close()
