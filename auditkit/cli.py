@@ -18,6 +18,7 @@ Shell::
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import sys
 from collections.abc import Sequence
@@ -163,7 +164,16 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
     port = _int(args.port, "--port")
     if not 0 <= port <= 65535:
         raise InvalidParameterError("--port", f"must be 0..65535, got {port}")
-    sb = sandbox.start(host=args.host, port=port, seed=_int(args.seed, "--seed"))
+    seed = _int(args.seed, "--seed")
+    try:
+        loopback = ipaddress.ip_address(args.host).is_loopback
+    except ValueError:
+        loopback = args.host == "localhost"
+    if not loopback:
+        raise InvalidParameterError(
+            "--host", f"the sandbox only listens on loopback (127.0.0.1, ::1), not {args.host!r}"
+        )
+    sb = sandbox.start(host=args.host, port=port, seed=seed)
     print(f"auditkit sandbox running at {sb.base_url}", flush=True)
     print(f"sandbox token (not a real credential): {sb.token}", flush=True)
     print("try:", flush=True)
@@ -202,7 +212,10 @@ def _cmd_cache(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    run_demo(Path(args.out))
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InvalidParameterError("--out", f"{args.out!r} exists and is not a folder")
+    run_demo(out)
     return 0
 
 

@@ -256,29 +256,51 @@ def test_no_credentials_never_falls_back_to_the_sandbox(sb: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs",
+    ("kwargs", "parameter"),
     [
-        {"since": "not a date"},
-        {"since": "2026-10-02", "before": "2026-10-01"},
-        {"actor_ip": "1.2.3.4/99"},
-        {"per_page": 0},
-        {"per_page": 1001},
-        {"direction": "sideways"},
-        {"cache": 42},
-        {"base_url": "ftp://example.com"},
-        {"base_url": "http://example.com/client/v4"},
-        {"progress": "yes"},
-        {"workers": 0},
-        {"offline": "no"},
-        {"retry": {"max_retries": 1}},
+        ({"since": "not a date"}, "since"),
+        ({"since": "2026-10-02", "before": "2026-10-01"}, "since"),
+        ({"actor_ip": "1.2.3.4/99"}, "actor_ip"),
+        ({"per_page": 0}, "per_page"),
+        ({"per_page": 1001}, "per_page"),
+        ({"direction": "sideways"}, "direction"),
+        ({"cache": 42}, "cache"),
+        ({"base_url": "ftp://example.com"}, "base_url"),
+        ({"base_url": "http://example.com/client/v4"}, "base_url"),
+        ({"progress": "yes"}, "progress"),
+        ({"workers": 0}, "workers"),
+        ({"offline": "no"}, "offline"),
+        ({"retry": {"max_retries": 1}}, "retry"),
+        ({"actor_email": ""}, "actor_email"),
+        ({"action_type": 5}, "action_type"),
+        ({"zone_name": "  "}, "zone_name"),
+        ({"id": 12}, "id"),
+        ({"hide_user_logs": "yes"}, "hide_user_logs"),
+        ({"account_id": "../../zones"}, "account_id"),
+        ({"token": "has space"}, "token"),
+        ({"token": None, "email": "a@b.c"}, "api_key"),
+        ({"token": None, "api_key": "k"}, "email"),
+        ({"cache": ""}, "cache"),
     ],
 )
-def test_bad_input_raises_before_any_request(sb: Any, kwargs: dict) -> None:
+def test_bad_input_raises_before_any_request(sb: Any, kwargs: dict, parameter: str) -> None:
     before = len(sb.requests)
     with pytest.raises(InvalidParameterError) as info:
         load(sb, **kwargs)
-    assert info.value.parameter in {*kwargs, "since"}
+    assert info.value.parameter == parameter
     assert len(sb.requests) == before
+
+
+def test_bad_retry_policy_values_are_named() -> None:
+    for field, value in [
+        ("max_retries", -1),
+        ("backoff", -0.1),
+        ("max_wait", "60"),
+        ("timeout", 0),
+    ]:
+        with pytest.raises(InvalidParameterError) as info:
+            RetryPolicy(**{field: value})
+        assert info.value.parameter == field
 
 
 # ------------------------------------------------------------------ cache

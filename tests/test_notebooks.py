@@ -1,0 +1,97 @@
+"""The notebooks run top to bottom, without a token or network, in under 60 s each."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("ipykernel")
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def _execute(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple:
+    for var in [v for v in os.environ if v.startswith("CLOUDFLARE_")]:
+        monkeypatch.delenv(var)
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    client = nbclient.NotebookClient(
+        nb,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    start = time.perf_counter()
+    client.execute()  # raises CellExecutionError on the first failing cell
+    return nb, time.perf_counter() - start
+
+
+def _text(nb) -> str:
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                parts.append(out["text"])
+            elif "data" in out:
+                parts.append(str(out["data"].get("text/plain", "")))
+    return "\n".join(parts)
+
+
+def _outputs(nb) -> list[dict]:
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+
+
+def test_quickstart_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nb, seconds = _execute("quickstart", tmp_path, monkeypatch)
+    assert seconds < 60, f"quickstart took {seconds:.1f} s"
+    outputs = _outputs(nb)
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    text = _text(nb)
+    assert "source: sandbox at http://127.0.0.1:" in text
+    assert " failed actions" in text
+    # every plot rendered, and the panel was displayed as a widget
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 4
+    assert any(WIDGET_VIEW in o.get("data", {}) for o in outputs)
+    assert "widgets" in str(nb.metadata)  # nbclient stored the widget state
+    assert not list(tmp_path.glob("*.csv"))  # running it writes nothing
+
+
+def test_investigate_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nb, seconds = _execute("investigate", tmp_path, monkeypatch)
+    assert seconds < 60, f"investigate took {seconds:.1f} s"
+    outputs = _outputs(nb)
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    text = _text(nb)
+    # The sandbox's story: tom's account used from 203.0.113.66 against example.com.
+    assert "Widest range of high-severity findings: tom@example.org" in text
+    assert "most findings on zone example.com" in text
+    assert "203.0.113.66" in text
+    assert any(WIDGET_VIEW in o.get("data", {}) for o in outputs)
+
+
+@pytest.mark.parametrize("name", ["quickstart", "investigate"])
+def test_committed_without_outputs(name: str) -> None:
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    nbformat.validate(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+    assert "widgets" not in nb.metadata
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("name", ["quickstart", "investigate"])
+def test_notebooks_match_their_generator(name: str) -> None:
+    spec = importlib.util.spec_from_file_location("_nb_build", NOTEBOOKS / "_build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    committed = (NOTEBOOKS / f"{name}.ipynb").read_text()
+    assert committed == build.render(name), "run: python notebooks/_build.py"
