@@ -95,3 +95,31 @@ def test_notebooks_match_their_generator(name: str) -> None:
     spec.loader.exec_module(build)
     committed = (NOTEBOOKS / f"{name}.ipynb").read_text()
     assert committed == build.render(name), "run: python notebooks/_build.py"
+
+
+def test_a_real_token_never_reaches_the_saved_notebook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With CLOUDFLARE_API_TOKEN set the quickstart takes the real-account path; the token
+    must appear nowhere in the executed notebook as it would be saved (every output, every
+    mimetype, widget state and metadata included)."""
+    from auditkit import sandbox
+
+    canary = "tok-NotebookCanary-5e4d3c2b1a09f8e7d6c5b4a3"
+    with sandbox.start(token=canary) as server:
+        nb = nbformat.read(NOTEBOOKS / "quickstart.ipynb", as_version=4)
+        for var in [v for v in os.environ if v.startswith("CLOUDFLARE_")]:
+            monkeypatch.delenv(var)
+        monkeypatch.setenv("CLOUDFLARE_API_TOKEN", canary)
+        monkeypatch.setenv("CLOUDFLARE_BASE_URL", server.base_url)
+        monkeypatch.setenv("AUDITKIT_CACHE", str(tmp_path / "cache.sqlite"))
+        client = nbclient.NotebookClient(
+            nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        )
+        client.execute()
+        served = [r for r in server.requests if r.audit_log]
+    saved = nbformat.writes(nb)
+    assert served and all(r.auth == "token" for r in served)  # it really used the token
+    assert "source: sandbox" not in _text(nb)
+    assert canary not in saved
+    assert canary.encode().hex() not in saved
