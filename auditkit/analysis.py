@@ -40,6 +40,8 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from .schema import as_text
+
 __all__ = [
     "DEFAULT_RULES",
     "BurstRule",
@@ -256,18 +258,7 @@ def _text(value: Any) -> str | None:
         return value or None
     if isinstance(value, np.generic):
         value = value.item()
-    if _missing(value):
-        return None
-    if isinstance(value, str):
-        return value or None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
-    except (TypeError, orjson.JSONEncodeError):
-        return str(value)
+    return None if _missing(value) else as_text(value)
 
 
 def _lower_actions(df: pd.DataFrame) -> pd.Series:

@@ -46,6 +46,7 @@ __all__ = [
     "COLUMNS",
     "Chunk",
     "Column",
+    "as_text",
     "chunks_to_frame",
     "column_names",
     "dtypes",
@@ -203,7 +204,15 @@ def dtypes() -> dict[str, str]:
 # --------------------------------------------------------------------- extraction
 
 
-def _as_text(value: Any, nulls: frozenset[str]) -> str | None:
+def as_text(value: Any, nulls: frozenset[str] = frozenset()) -> str | None:
+    """A JSON value as text: strings as they are (``""`` and ``nulls`` -> ``None``),
+    booleans as ``true``/``false``, numbers as digits, objects as compact sorted JSON.
+
+    Examples
+    --------
+    >>> as_text({"b": 1, "a": True}), as_text(""), as_text(3.5)
+    ('{"a":true,"b":1}', None, '3.5')
+    """
     if value is None:
         return None
     if isinstance(value, str):
@@ -224,7 +233,7 @@ def _text_values(values: list[Any], col: Column) -> list[str | None]:
     return [
         (None if v in nulls else v)
         if type(v) is str
-        else (None if v is None else _as_text(v, nulls))
+        else (None if v is None else as_text(v, nulls))
         for v in values
     ]
 
