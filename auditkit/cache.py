@@ -30,7 +30,6 @@ import hashlib
 import os
 import pickle
 import sqlite3
-import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -232,13 +231,9 @@ def clear_cache(cache: CacheSpec = True) -> int:
     session = open_session(path)
     try:
         session.cache.clear()
+        WindowStore(session).clear()
     finally:
         session.close()
-    store = WindowStore(path)
-    try:
-        store.clear()
-    finally:
-        store.close()
     return count
 
 
@@ -299,29 +294,29 @@ class WindowStore:
     pages, by a hash that mixes in the credential's fingerprint; an unreadable
     entry counts as a miss and is deleted.
 
+    The store shares requests-cache's SQLite connection and write lock, so
+    the two never wait on each other inside a process.
+
     Parameters
     ----------
-    path
-        The SQLite cache file.
+    session
+        A ``CachedSession`` from :func:`open_session`.
     """
 
     _TABLE = "auditkit_windows"
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-        self._conn.execute("PRAGMA busy_timeout=30000")
-        self._conn.execute(
-            f"CREATE TABLE IF NOT EXISTS {self._TABLE} "
-            "(key TEXT PRIMARY KEY, pages INTEGER, created REAL, arrow BLOB, json BLOB)"
-        )
-        self._conn.commit()
+    def __init__(self, session: Any) -> None:
+        self._db = session.cache.responses  # requests-cache's SQLiteDict
+        with self._db.connection(commit=True) as con:
+            con.execute(
+                f"CREATE TABLE IF NOT EXISTS {self._TABLE} "
+                "(key TEXT PRIMARY KEY, pages INTEGER, created REAL, arrow BLOB, json BLOB)"
+            )
 
     def get(self, key: str) -> tuple[Chunk, int] | None:
         """The stored chunk and its page count, or ``None``."""
-        with self._lock:
-            row = self._conn.execute(
+        with self._db.connection() as con:
+            row = con.execute(
                 f"SELECT pages, arrow, json FROM {self._TABLE} WHERE key = ?", (key,)
             ).fetchone()
         if row is None:
@@ -342,30 +337,24 @@ class WindowStore:
             sink, chunk.table.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")
         ) as writer:
             writer.write_table(chunk.table)
-        blob = (key, pages, time.time(), sink.getvalue().to_pybytes(), pickle.dumps(chunk.json, 5))
-        with self._lock:
-            self._conn.execute(f"INSERT OR REPLACE INTO {self._TABLE} VALUES (?, ?, ?, ?, ?)", blob)
-            self._conn.commit()
+        row = (key, pages, time.time(), sink.getvalue().to_pybytes(), pickle.dumps(chunk.json, 5))
+        with self._db.connection(commit=True) as con:
+            con.execute(f"INSERT OR REPLACE INTO {self._TABLE} VALUES (?, ?, ?, ?, ?)", row)
 
     def delete(self, key: str) -> None:
-        with self._lock:
-            self._conn.execute(f"DELETE FROM {self._TABLE} WHERE key = ?", (key,))
-            self._conn.commit()
+        with self._db.connection(commit=True) as con:
+            con.execute(f"DELETE FROM {self._TABLE} WHERE key = ?", (key,))
 
     def clear(self) -> int:
         """Delete every stored window; returns how many there were."""
-        with self._lock:
-            count = self._conn.execute(f"SELECT count(*) FROM {self._TABLE}").fetchone()[0]
-            self._conn.execute(f"DELETE FROM {self._TABLE}")
-            self._conn.commit()
-        return int(count)
+        count = len(self)
+        with self._db.connection(commit=True) as con:
+            con.execute(f"DELETE FROM {self._TABLE}")
+        return count
 
     def __len__(self) -> int:
-        with self._lock:
-            return int(self._conn.execute(f"SELECT count(*) FROM {self._TABLE}").fetchone()[0])
-
-    def close(self) -> None:
-        self._conn.close()
+        with self._db.connection() as con:
+            return int(con.execute(f"SELECT count(*) FROM {self._TABLE}").fetchone()[0])
 
 
 def window_key(fingerprint: str, *parts: object) -> str:

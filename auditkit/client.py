@@ -267,18 +267,23 @@ class AuditLogClient:
         timeout = (min(10.0, self.retry.timeout), self.retry.timeout)
         get = self.session.get
         if self.cached and (self.offline or expire != 0):
-            # Look in the cache first, so that cached pages cost no rate budget.
-            # requests-cache answers a miss with a synthetic 504 (only 200s are stored).
-            hit = get(
-                url,
-                params=params,
-                headers=self._headers,
-                timeout=timeout,
-                expire_after=expire,
-                only_if_cached=True,
+            # A read-only look in the cache first, so that cached pages cost no rate budget
+            # (and a miss writes nothing).
+            probe = self.session.prepare_request(
+                requests.Request("GET", url, params=params, headers=self._headers)
             )
-            if hit.status_code != 504:
-                return hit, True
+            if self.session.cache.contains(request=probe):
+                hit = get(
+                    url,
+                    params=params,
+                    headers=self._headers,
+                    timeout=timeout,
+                    expire_after=expire,
+                    only_if_cached=self.offline,
+                )
+                if getattr(hit, "from_cache", False):
+                    return hit, True
+                return hit, False  # expired meanwhile: it was fetched afresh
             if self.offline:
                 raise OfflineCacheMissError(
                     f"offline: no cached page for {url} with {dict(params)}; "

@@ -219,8 +219,8 @@ def _fetch(
     """Open the session (and window store), page every window, close them."""
     fingerprint = credentials.fingerprint if cache_path else None
     session = open_session(cache_path, fingerprint)
-    store = WindowStore(cache_path) if cache_path is not None else None
     try:
+        store = WindowStore(session) if cache_path is not None else None
         client = AuditLogClient(
             credentials, root, session, retry=retry, offline=offline, pace=get_rate_budget()
         )
@@ -236,8 +236,6 @@ def _fetch(
             chunks = _fetch_windows(client, query, windows, workers, bar, store, key_of)
     finally:
         session.close()
-        if store is not None:
-            store.close()
     return chunks, client.stats
 
 

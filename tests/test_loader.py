@@ -462,13 +462,13 @@ def test_attrs_record_the_query_and_never_a_credential(sb: Any) -> None:
 
 
 def test_closed_windows_are_served_typed_from_the_window_store(sb: Any, tmp_path: Path) -> None:
-    from auditkit.cache import WindowStore
+    from auditkit.cache import WindowStore, open_session
 
     cache = tmp_path / "c.sqlite"
     first = load(sb, since="2026-08-01", before="2026-10-01", cache=cache)
-    store = WindowStore(cache)
-    assert len(store) == 2  # August and September
-    store.close()
+    session = open_session(cache)
+    assert len(WindowStore(session)) == 2  # August and September
+    session.close()
     second = load(sb, since="2026-08-01", before="2026-10-01", cache=cache)
     assert second.attrs["requests"] == 0
     assert second.attrs["pages"] == second.attrs["pages_from_cache"] == first.attrs["pages"]
@@ -486,11 +486,11 @@ def test_damaged_window_entry_falls_back_to_the_page_cache(sb: Any, tmp_path: Pa
 
 
 def test_clear_cache_also_empties_the_window_store(sb: Any, tmp_path: Path) -> None:
-    from auditkit.cache import WindowStore
+    from auditkit.cache import WindowStore, open_session
 
     cache = tmp_path / "c.sqlite"
     load(sb, since="2026-08-01", before="2026-10-01", cache=cache)
     auditkit.clear_cache(cache)
-    store = WindowStore(cache)
-    assert len(store) == 0
-    store.close()
+    session = open_session(cache)
+    assert len(WindowStore(session)) == 0
+    session.close()
