@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
+import pandas as pd
 import requests
 
 from .cache import PAYLOAD_ATTR, _parse_payload
@@ -444,6 +445,32 @@ class AuditLogClient:
         raise IncompleteLoadError(
             f"more than {MAX_PAGES} pages in one window; narrow the time range"
         )
+
+    def oldest_when(self, query: AuditLogQuery, window: Window) -> pd.Timestamp | bool | None:
+        """When the oldest matching entry in ``window`` happened (one request, one entry).
+
+        Returns ``None`` when the window holds no matching entry, and ``False``
+        when the server's answer cannot say (an unparseable ``when``).
+        """
+        params = {
+            **query.filter_params(),
+            **window.wire_bounds(),
+            "direction": "asc",
+            "per_page": "1",
+            "page": "1",
+        }
+        page = self.get_page(query.path, params, cacheable=window.cacheable)
+        if not page.records:
+            return None
+        first = page.records[0]
+        when = first.get("when") if isinstance(first, dict) else None
+        try:
+            ts = pd.Timestamp(when) if isinstance(when, str) and when else None
+        except (ValueError, OverflowError):
+            ts = None
+        if ts is None or ts is pd.NaT:
+            return False
+        return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
     def stream_to(self, path: str, params: Mapping[str, str], write: Callable[[bytes], Any]) -> int:
         """GET ``path`` without caching and hand the body to ``write`` in chunks.

@@ -22,7 +22,16 @@ from .client import AuditLogClient, RetryPolicy, resolve_base_url
 from .credentials import resolve_credentials
 from .errors import InvalidParameterError
 from .progress import Progress
-from .query import MAX_PER_PAGE, AuditLogQuery, TimeLike, Window, plan_windows
+from .query import (
+    MAX_PER_PAGE,
+    SETTLE,
+    AuditLogQuery,
+    TimeLike,
+    Window,
+    month_start,
+    plan_windows,
+    retention_floor,
+)
 from .ratelimit import get_rate_budget
 from .schema import Chunk, chunks_to_frame, extract_columns
 
@@ -171,18 +180,17 @@ def load_audit_logs(
 
     now = _now()
     upper = now if query.before is None else min(query.before, now)
-    windows = plan_windows(query.since, upper, now, align=query.id is None)
     try:
-        parts, stats = _fetch(
-            credentials, root, cache_path, query, windows, retry, offline, workers, progress
+        parts, stats, windows = _fetch(
+            credentials, root, cache_path, query, upper, now, retry, offline, workers, progress
         )
     except sqlite3.DatabaseError as exc:
         if cache_path is None or offline:
             raise
         # The cache broke mid-load (a corrupt page, a truncated file): set it aside, go again.
         quarantine(cache_path, exc)
-        parts, stats = _fetch(
-            credentials, root, cache_path, query, windows, retry, offline, workers, progress
+        parts, stats, windows = _fetch(
+            credentials, root, cache_path, query, upper, now, retry, offline, workers, progress
         )
 
     frame = _finish(chunks_to_frame(parts), query, upper)
@@ -210,13 +218,14 @@ def _fetch(
     root: str,
     cache_path: Path | None,
     query: AuditLogQuery,
-    windows: list[Window],
+    upper: pd.Timestamp,
+    now: pd.Timestamp,
     retry: RetryPolicy,
     offline: bool,
     workers: int,
     progress: bool | None,
-) -> tuple[list[Chunk], Any]:
-    """Open the session (and window store), page every window, close them."""
+) -> tuple[list[Chunk], Any, list[Window]]:
+    """Open the session (and window store), plan the windows, page them, close."""
     fingerprint = credentials.fingerprint if cache_path else None
     session = open_session(cache_path, fingerprint)
     try:
@@ -225,6 +234,7 @@ def _fetch(
             credentials, root, session, retry=retry, offline=offline, pace=get_rate_budget()
         )
         endpoint = f"{root}{query.path}"
+        windows = _plan(client, query, upper, now)
 
         def key_of(window: Window) -> str | None:
             if store is None or fingerprint is None or not window.cacheable:
@@ -236,7 +246,32 @@ def _fetch(
             chunks = _fetch_windows(client, query, windows, workers, bar, store, key_of)
     finally:
         session.close()
-    return chunks, client.stats
+    return chunks, client.stats, windows
+
+
+def _plan(
+    client: AuditLogClient, query: AuditLogQuery, upper: pd.Timestamp, now: pd.Timestamp
+) -> list[Window]:
+    """The load's time windows.
+
+    Without ``since``, one probe (the oldest matching entry before this month,
+    cached once that month has begun) says where the data starts, so that the
+    months of retention before it cost no request each.
+    """
+    if query.id is not None:
+        return plan_windows(query.since, upper, now, align=False)
+    since = query.since
+    if since is None:
+        horizon = min(upper, month_start(now))
+        probe = Window(None, horizon, cacheable=horizon <= now - SETTLE)
+        oldest = client.oldest_when(query, probe)
+        if oldest is None:
+            since = horizon  # nothing before this month
+            if since >= upper:
+                return []
+        elif oldest is not False and oldest >= retention_floor(now):
+            since = oldest
+    return plan_windows(since, upper, now)
 
 
 class _Stopped(Exception):

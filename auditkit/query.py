@@ -279,8 +279,14 @@ def _rfc3339(ts: pd.Timestamp) -> str:
     return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _month_start(ts: pd.Timestamp) -> pd.Timestamp:
+def month_start(ts: pd.Timestamp) -> pd.Timestamp:
+    """Midnight UTC on the first day of ``ts``'s month."""
     return pd.Timestamp(ts.year, ts.month, 1, tz="UTC").as_unit("us")
+
+
+def retention_floor(now: pd.Timestamp) -> pd.Timestamp:
+    """Start of the oldest month Cloudflare may still hold (18 months before this one)."""
+    return _add_months(month_start(now), -RETENTION_MONTHS)
 
 
 def _add_months(ts: pd.Timestamp, months: int) -> pd.Timestamp:
@@ -330,7 +336,7 @@ def plan_windows(
         return [window(since, upper)]
     windows: list[Window] = []
     if since is None:
-        floor = min(_add_months(_month_start(now), -RETENTION_MONTHS), upper.floor("D"))
+        floor = min(retention_floor(now), upper.floor("D"))
         if floor >= upper:
             return [window(None, upper)]
         windows.append(window(None, floor))
@@ -338,7 +344,7 @@ def plan_windows(
     else:
         cursor = since.floor("D")
     while cursor < upper:
-        month = _month_start(cursor)
+        month = month_start(cursor)
         next_month = _add_months(month, 1)
         if cursor == month and next_month <= upper:
             end = next_month

@@ -494,3 +494,35 @@ def test_clear_cache_also_empties_the_window_store(sb: Any, tmp_path: Path) -> N
     session = open_session(cache)
     assert len(WindowStore(session)) == 0
     session.close()
+
+
+# ------------------------------------------------------------------ where the data starts
+
+
+def test_without_since_one_probe_skips_the_empty_months(sb: Any, everything: pd.DataFrame) -> None:
+    from auditkit.query import plan_windows
+
+    before = len(audit_requests(sb))
+    df = load(sb)
+    sent = audit_requests(sb)[before:]
+    probe = _get(sent[0], "params")
+    assert probe["direction"] == "asc" and probe["per_page"] == "1"
+    assert probe["before"] == "2026-11-01T00:00:01Z"  # this month's start, one second wider
+    oldest = everything["when"].min()
+    upper = pd.Timestamp(df.attrs["upper_bound"])
+    now = pd.Timestamp(df.attrs["loaded_at"])
+    assert df.attrs["windows"] == len(plan_windows(oldest, upper, now))
+    assert len(sent) == df.attrs["requests"] == 1 + df.attrs["windows"]
+    assert ids(df) == ids(everything)
+
+
+def test_without_since_nothing_matching_costs_one_request(sb: Any) -> None:
+    df = load(sb, actor_email="nobody@nowhere.invalid", before="2026-10-15")
+    assert len(df) == 0
+    assert df.attrs["requests"] == 1 and df.attrs["windows"] == 0
+
+
+def test_without_since_old_data_is_still_found(real_sb: Any) -> None:
+    # entries from 2021, older than Cloudflare's retention: one window below the grid holds them
+    df = load(real_sb)
+    assert len(df) == 13
