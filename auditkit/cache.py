@@ -313,22 +313,32 @@ class WindowStore:
                 "(key TEXT PRIMARY KEY, pages INTEGER, created REAL, arrow BLOB, json BLOB)"
             )
 
+    def get_many(self, keys: list[str]) -> dict[str, tuple[Chunk, int]]:
+        """The stored chunks (with their page counts) of those ``keys`` that are stored.
+
+        An entry that cannot be read is a miss, and is deleted.
+        """
+        rows: list[tuple[str, int, bytes, bytes]] = []
+        with self._db.connection() as con:
+            for start in range(0, len(keys), 500):  # SQLite's variable limit
+                batch = keys[start : start + 500]
+                marks = ",".join("?" * len(batch))
+                rows += con.execute(
+                    f"SELECT key, pages, arrow, json FROM {self._TABLE} WHERE key IN ({marks})",
+                    batch,
+                ).fetchall()
+        found: dict[str, tuple[Chunk, int]] = {}
+        for key, pages, arrow, json_blob in rows:
+            try:
+                table = pa.ipc.open_stream(pa.py_buffer(arrow)).read_all()
+                found[key] = (Chunk(table, pickle.loads(json_blob)), int(pages))
+            except Exception:  # any damage is a miss
+                self.delete(key)
+        return found
+
     def get(self, key: str) -> tuple[Chunk, int] | None:
         """The stored chunk and its page count, or ``None``."""
-        with self._db.connection() as con:
-            row = con.execute(
-                f"SELECT pages, arrow, json FROM {self._TABLE} WHERE key = ?", (key,)
-            ).fetchone()
-        if row is None:
-            return None
-        pages, arrow, json_blob = row
-        try:
-            table = pa.ipc.open_stream(pa.py_buffer(arrow)).read_all()
-            chunk = Chunk(table, pickle.loads(json_blob))
-        except Exception:
-            self.delete(key)
-            return None
-        return chunk, int(pages)
+        return self.get_many([key]).get(key)
 
     def put(self, key: str, chunk: Chunk, pages: int) -> None:
         """Store a closed window's chunk."""

@@ -34,6 +34,7 @@ ENV_KEY = "CLOUDFLARE_API_KEY"
 
 _FINGERPRINT_SALT = b"auditkit/cache-principal/v1"
 _FINGERPRINT_ROUNDS = 50_000
+_FINGERPRINTS: dict[bytes, str] = {}
 # Printable ASCII without spaces: what can travel in an HTTP header unharmed.
 _HEADER_SAFE = re.compile(r"^[\x21-\x7e]+$")
 
@@ -95,10 +96,17 @@ class Credentials:
 
     @cached_property
     def fingerprint(self) -> str:
-        """A salted, slow one-way hash of the credential, for cache keys (hex, 32 chars)."""
+        """A salted, slow one-way hash of the credential, for cache keys (hex, 32 chars).
+
+        Computed once per credential per process (the memo lives in memory only).
+        """
         material = f"{self.kind}\0{self._email or ''}\0{self._secret}".encode()
-        digest = hashlib.pbkdf2_hmac("sha256", material, _FINGERPRINT_SALT, _FINGERPRINT_ROUNDS)
-        return digest.hex()[:32]
+        memo_key = hashlib.sha256(material).digest()
+        found = _FINGERPRINTS.get(memo_key)
+        if found is None:
+            digest = hashlib.pbkdf2_hmac("sha256", material, _FINGERPRINT_SALT, _FINGERPRINT_ROUNDS)
+            found = _FINGERPRINTS[memo_key] = digest.hex()[:32]
+        return found
 
     def __repr__(self) -> str:
         return f"Credentials(kind={self.kind!r}, secret=<redacted>)"

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .cache import CacheSpec, WindowStore, open_session, quarantine, resolve_cache_path, window_key
 from .client import AuditLogClient, RetryPolicy, resolve_base_url
@@ -71,7 +73,7 @@ def load_audit_logs(
     progress: bool | None = None,
     offline: bool | None = None,
     retry: RetryPolicy | None = None,
-    workers: int = 4,
+    workers: int = 8,
 ) -> pd.DataFrame:
     """Load every matching Cloudflare audit-log entry as one typed DataFrame.
 
@@ -296,14 +298,20 @@ def _fetch_windows(
     stop = threading.Event()
     pages_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="auditkit-page")
 
-    def fetch(window: Window) -> Chunk:
-        key = key_of(window)
-        stored = store.get(key) if store is not None and key is not None else None
-        if stored is not None:
-            chunk, pages = stored
+    keys = {i: key_of(w) for i, w in enumerate(windows)}
+    stored = store.get_many([k for k in keys.values() if k is not None]) if store else {}
+    done: dict[int, Chunk] = {}
+    for i, key in keys.items():
+        if key is not None and key in stored:
+            chunk, pages = stored[key]
             client.stats.add(pages=pages, pages_from_cache=pages)
             bar.update(windows=1, entries=len(chunk))
-            return chunk
+            done[i] = chunk
+    todo = [(i, w) for i, w in enumerate(windows) if i not in done]
+
+    def fetch(item: tuple[int, Window]) -> Chunk:
+        index, window = item
+        key = keys[index]
         parts: list[Chunk] = []
         prefetch = pages_pool if workers > 1 else None
         for page in client.iter_pages(query, window, prefetch):
@@ -320,14 +328,16 @@ def _fetch_windows(
 
     windows_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="auditkit")
     try:
-        if workers == 1 or len(windows) == 1:
-            return [fetch(w) for w in windows]
-        futures = [windows_pool.submit(fetch, w) for w in windows]
+        if workers == 1 or len(todo) <= 1:
+            done.update((item[0], fetch(item)) for item in todo)
+            return [done[i] for i in range(len(windows))]
+        futures = {item[0]: windows_pool.submit(fetch, item) for item in todo}
         try:
-            return [f.result() for f in futures]
+            done.update((i, f.result()) for i, f in futures.items())
+            return [done[i] for i in range(len(windows))]
         except BaseException:
             stop.set()
-            for f in futures:
+            for f in futures.values():
                 f.cancel()
             raise
     finally:
@@ -344,11 +354,10 @@ def _finish(frame: pd.DataFrame, query: AuditLogQuery, upper: pd.Timestamp) -> p
     ids = frame["id"]
     keep &= ids.isna() | ~ids.duplicated()
     frame = frame.loc[keep.to_numpy()]
-    ascending = query.direction == "asc"
-    frame = frame.sort_values(
-        ["when", "id"], ascending=ascending, na_position="last", kind="stable"
-    )
-    return frame.reset_index(drop=True)
+    order = "ascending" if query.direction == "asc" else "descending"
+    keys = pa.table({"when": pa.array(frame["when"]), "id": pa.array(frame["id"].array)})
+    position = pc.sort_indices(keys, sort_keys=[("when", order, "at_end"), ("id", order, "at_end")])
+    return frame.take(position.to_numpy()).reset_index(drop=True)
 
 
 def export_audit_logs(

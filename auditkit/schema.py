@@ -37,6 +37,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 import orjson
 import pandas as pd
 import pyarrow as pa
@@ -338,8 +339,7 @@ def chunks_to_frame(chunks: Sequence[Chunk]) -> pd.DataFrame:
         if col.kind == "string":
             data[col.name] = pd.Series(pd.arrays.ArrowStringArray(arr), dtype=STRING_DTYPE)
         elif col.kind == "category":
-            text = pd.Series(pd.arrays.ArrowStringArray(arr), dtype=STRING_DTYPE)
-            data[col.name] = text.astype(_category_dtype(col, pc.unique(arr).to_pylist()))
+            data[col.name] = _categorical(col, arr)
         elif col.kind == "boolean":
             data[col.name] = pd.Series(
                 pd.array(arr.to_numpy(zero_copy_only=False), dtype="boolean")
@@ -348,6 +348,22 @@ def chunks_to_frame(chunks: Sequence[Chunk]) -> pd.DataFrame:
             when = arr.to_pandas() if len(arr) else pd.Series([], dtype=object)
             data[col.name] = pd.Series(pd.DatetimeIndex(when, tz="UTC").as_unit("us"))
     return pd.DataFrame(data)
+
+
+def _categorical(col: Column, arr: pa.ChunkedArray) -> pd.Series:
+    """A category column straight from Arrow's dictionary encoding (no string hashing in pandas)."""
+    encoded = pc.dictionary_encode(arr).combine_chunks() if len(arr) else None
+    values = encoded.dictionary.to_pylist() if encoded is not None else []
+    dtype = _category_dtype(col, values)
+    if encoded is None:
+        return pd.Series(pd.Categorical([], dtype=dtype))
+    position = {v: i for i, v in enumerate(dtype.categories)}
+    remap = np.array([position[v] for v in values], dtype=np.int64)
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    valid = ~np.asarray(encoded.indices.is_null().to_numpy(zero_copy_only=False))
+    codes = np.full(len(indices), -1, dtype=np.int64)
+    codes[valid] = remap[indices[valid].astype(np.int64)]
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
 
 
 def _to_series(col: Column, values: list[Any]) -> pd.Series:
