@@ -526,3 +526,12 @@ def test_without_since_old_data_is_still_found(real_sb: Any) -> None:
     # entries from 2021, older than Cloudflare's retention: one window below the grid holds them
     df = load(real_sb)
     assert len(df) == 13
+
+
+def test_window_store_round_trips_values_json_cannot_hold() -> None:
+    from auditkit.cache import _dump_json, _load_json
+
+    plain = {"metadata": [{"a": 1.5, "b": [True, None]}, None]}
+    assert _dump_json(plain)[:1] == b"J" and _load_json(_dump_json(plain)) == plain
+    huge = {"metadata": [{"n": 2**70}]}
+    assert _dump_json(huge)[:1] == b"P" and _load_json(_dump_json(huge)) == huge
