@@ -49,6 +49,7 @@ from .errors import (
 )
 from .loader import export_audit_logs, load_audit_logs
 from .plotting import plot_activity, plot_activity_heatmap, plot_actor_summary, plot_change_timeline
+from .ratelimit import set_rate_budget
 from .schema import COLUMNS, empty_frame, records_to_frame
 
 if TYPE_CHECKING:
@@ -95,6 +96,7 @@ __all__ = [
     "risky_changes",
     "rules_table",
     "sandbox",
+    "set_rate_budget",
 ]
 
 _LAZY_MODULES = {"sandbox"}
