@@ -26,7 +26,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import orjson
@@ -357,33 +357,7 @@ class AuditLogClient:
             raise _Retry(
                 APIError("response body is not valid JSON (truncated?)", status=status, url=url)
             )
-        if status == 429:
-            wait = _retry_after(response)
-            err = RateLimitError(
-                "rate limited by Cloudflare",
-                status=status,
-                errors=errors,
-                url=url,
-                retry_after=wait,
-                retry_at=datetime.now(UTC) + timedelta(seconds=wait) if wait is not None else None,
-            )
-            if wait is not None and wait > self.retry.max_wait:
-                assert err.retry_at is not None
-                raise RateLimitError(
-                    f"rate limited by Cloudflare, which asks to wait {wait:.0f} s: more than "
-                    f"max_wait={self.retry.max_wait:g} s. Retry after "
-                    f"{err.retry_at:%Y-%m-%d %H:%M:%S} UTC",
-                    status=status,
-                    errors=errors,
-                    url=url,
-                    retry_after=wait,
-                    retry_at=err.retry_at,
-                )
-            raise _Retry(err, wait)
-        self._raise_auth(status, errors, url)
-        if status >= 500:
-            raise _Retry(APIError("server error", status=status, errors=errors, url=url))
-        raise APIError("request failed", status=status, errors=errors, url=url)
+        self._raise_for_status(response, errors, url, "request failed")
 
     @staticmethod
     def _raise_auth(status: int, errors: list[dict[str, Any]], url: str) -> None:
@@ -489,7 +463,7 @@ class AuditLogClient:
                         except orjson.JSONDecodeError:
                             payload = None
                         setattr(response, PAYLOAD_ATTR, payload)
-                        self._classify_stream_error(response, payload, url)
+                        self._raise_for_status(response, _errors_of(payload), url, "export failed")
                     total = 0
                     for chunk in response.iter_content(chunk_size=1 << 16):
                         write(chunk)
@@ -520,17 +494,28 @@ class AuditLogClient:
             stream=True,
         )
 
-    def _classify_stream_error(self, response: Any, payload: Any, url: str) -> None:
-        errors = _errors_of(payload)
+    def _raise_for_status(
+        self, response: Any, errors: list[dict[str, Any]], url: str, what: str
+    ) -> NoReturn:
+        """Turn a failed response into the right exception; retryable ones as ``_Retry``.
+
+        429 waits as ``Retry-After`` says, unless that is beyond ``max_wait``: then
+        :class:`~auditkit.errors.RateLimitError` at once, saying when to retry.
+        """
         status = response.status_code
         if status == 429:
             wait = _retry_after(response)
+            retry_at = datetime.now(UTC) + timedelta(seconds=wait) if wait is not None else None
+            if wait is not None and retry_at is not None and wait > self.retry.max_wait:
+                message = (
+                    f"rate limited by Cloudflare, which asks to wait {wait:.0f} s: more than "
+                    f"max_wait={self.retry.max_wait:g} s. Retry after "
+                    f"{retry_at:%Y-%m-%d %H:%M:%S} UTC"
+                )
+            else:
+                message = "rate limited by Cloudflare"
             err = RateLimitError(
-                "rate limited by Cloudflare",
-                status=status,
-                errors=errors,
-                url=url,
-                retry_after=wait,
+                message, status=status, errors=errors, url=url, retry_after=wait, retry_at=retry_at
             )
             if wait is not None and wait > self.retry.max_wait:
                 raise err
@@ -538,4 +523,4 @@ class AuditLogClient:
         self._raise_auth(status, errors, url)
         if status >= 500:
             raise _Retry(APIError("server error", status=status, errors=errors, url=url))
-        raise APIError("export failed", status=status, errors=errors, url=url)
+        raise APIError(what, status=status, errors=errors, url=url)
