@@ -29,11 +29,10 @@ from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-import orjson
 import pandas as pd
 import requests
 
-from .cache import PAYLOAD_ATTR, _parse_payload
+from .cache import _parse_payload
 from .credentials import Credentials
 from .errors import (
     APIError,
@@ -457,13 +456,8 @@ class AuditLogClient:
             try:
                 with self._stream(url, params) as response:
                     if response.status_code != 200:
-                        content = response.content
-                        try:
-                            payload = orjson.loads(content)
-                        except orjson.JSONDecodeError:
-                            payload = None
-                        setattr(response, PAYLOAD_ATTR, payload)
-                        self._raise_for_status(response, _errors_of(payload), url, "export failed")
+                        errors = _errors_of(_parse_payload(response))
+                        self._raise_for_status(response, errors, url, "export failed")
                     total = 0
                     for chunk in response.iter_content(chunk_size=1 << 16):
                         write(chunk)
