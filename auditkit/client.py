@@ -187,6 +187,24 @@ def _retry_after(response: Any) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+def _settle_environment(session: requests.Session, base_url: str) -> None:
+    """Read the proxy and CA-bundle settings from the environment once, not per request.
+
+    requests re-reads them (and ``~/.netrc``) on every request while ``trust_env``
+    is on: thousands of environment look-ups per load, and a ``.netrc`` entry for
+    the API host would replace the ``Authorization`` header. Proxies
+    (``HTTPS_PROXY``, ``NO_PROXY``...) and ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``
+    keep working.
+    """
+    import os
+
+    session.proxies.update(requests.utils.get_environ_proxies(base_url))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    session.trust_env = False
+
+
 def _announced_pages(info: Mapping[str, Any], per_page: int) -> int:
     """Pages the server says a window has (0 if it does not say)."""
     total = info.get("total_count")
@@ -250,6 +268,7 @@ class AuditLogClient:
         }
         self.base_url = base_url
         self.session = session
+        _settle_environment(session, base_url)
         self.retry = retry or RetryPolicy()
         self.offline = offline
         self.pace = pace

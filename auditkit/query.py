@@ -346,7 +346,11 @@ def plan_windows(
     while cursor < upper:
         month = month_start(cursor)
         next_month = _add_months(month, 1)
-        if cursor == month and next_month <= upper:
+        # A whole month is one window only when the range covers all of it: a rolling
+        # "last 30 days" from the 1st at 10:00 stays in day windows, which yesterday's
+        # run already cached, instead of becoming a new month window.
+        covered = since is None or since <= month
+        if cursor == month and next_month <= upper and covered:
             end = next_month
         else:
             end = min(cursor + pd.Timedelta(days=1), upper)

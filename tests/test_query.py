@@ -161,3 +161,19 @@ def test_unaligned_is_one_window_and_bounds_widen_by_a_second() -> None:
         "since": "2026-10-01T10:00:00Z",
         "before": "2026-11-25T12:00:00Z",
     }
+
+
+def test_rolling_window_from_the_first_of_a_month_stays_in_days() -> None:
+    # "the last 30 days" run on Oct 1 and on Sep 30: the second run fetches only what is new
+    oct1 = pd.Timestamp("2026-10-01 10:00", tz="UTC")
+    sep30 = pd.Timestamp("2026-09-30 10:00", tz="UTC")
+    today = plan_windows(oct1 - pd.Timedelta(days=30), oct1, oct1)
+    yesterday = {w for w in plan_windows(sep30 - pd.Timedelta(days=30), sep30, sep30) if w.cacheable}
+    assert all(w.end - w.start <= pd.Timedelta(days=1) for w in today if w.start is not None)
+    assert _spans([w for w in today if w not in yesterday]) == [
+        ("2026-09-30T00:00:00+00:00", "2026-10-01T00:00:00+00:00", True),
+        ("2026-10-01T00:00:00+00:00", "2026-10-01T10:00:00+00:00", False),
+    ]
+    # a range that covers the whole month still gets one month window
+    whole = plan_windows(pd.Timestamp("2026-09-01", tz="UTC"), oct1, oct1)
+    assert _spans(whole)[0] == ("2026-09-01T00:00:00+00:00", "2026-10-01T00:00:00+00:00", True)

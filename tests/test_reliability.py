@@ -235,3 +235,35 @@ def test_cache_file_is_created_owner_only(canary_sb: Any, tmp_path: Path) -> Non
     assert cache.parent.stat().st_mode & 0o777 == 0o700
     for extra in cache.parent.glob("c.sqlite-*"):
         assert extra.stat().st_mode & 0o077 == 0, extra
+
+
+def test_a_netrc_entry_cannot_replace_the_credential(
+    sb: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password other-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    df = load(sb, since="2026-09-01", before="2026-09-02")
+    assert len(df) > 0
+    last = [r for r in sb.requests if r.audit_log][-1]
+    assert last.auth == "token" and last.auth_scheme == "Bearer"
+
+
+def test_proxy_settings_from_the_environment_are_honoured(
+    sb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditkit.cache import open_session
+    from auditkit.client import AuditLogClient
+    from auditkit.credentials import Credentials
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.setenv("NO_PROXY", "")
+    session = open_session(None)
+    AuditLogClient(Credentials.from_token("t"), "https://api.cloudflare.com/client/v4", session)
+    assert session.proxies["https"] == "http://proxy.invalid:3128"
+    assert session.trust_env is False
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    loopback = open_session(None)
+    AuditLogClient(Credentials.from_token("t"), sb.base_url, loopback)
+    assert "http" not in loopback.proxies

@@ -1,0 +1,916 @@
+"""auditkit performance benchmark: every target of the performance issue, one command.
+
+Each target is measured against baselines run in the same process, interleaved
+(round-robin, rotating the order every round), and reported as a ratio next to its
+goal. Absolute times on a shared machine are noise; only same-process ratios count.
+
+Baselines, all against one sandbox server started in a separate process
+(``benchmarks/_server.py``):
+
+- **floor**: a ``requests.Session`` GETs every page in sequence and keeps
+  ``resp.content``; nothing is parsed (the page count comes from the server's
+  entry count).
+- **plain loop**: the same requests, ``resp.json()["result"]`` until a short page,
+  then ``pd.json_normalize(all_records)``.
+- **SDK path** (when ``cloudflare`` is installed): the official SDK's auto-pager,
+  then ``pd.json_normalize([r.to_dict() for r in items])``.
+
+Usage::
+
+    python benchmarks/run.py                       # everything but the 1M scale step
+    python benchmarks/run.py --only cold,warm --repeat 3
+    python benchmarks/run.py --only scale --scale-sizes 10000,100000,1000000
+
+See ``benchmarks/README.md`` for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import itertools
+import json
+import math
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+if importlib.util.find_spec("auditkit") is None:  # not installed: use the checkout
+    sys.path.insert(0, str(ROOT))
+
+import pandas as pd  # noqa: E402
+import requests  # noqa: E402
+
+import auditkit  # noqa: E402
+from auditkit.query import Window, plan_windows  # noqa: E402
+from auditkit.ratelimit import get_rate_budget, set_rate_budget  # noqa: E402
+
+PER_PAGE = 1000
+TARGETS = ("cold", "warm", "memory", "latency", "incremental", "scale")
+DAY = pd.Timedelta(days=1)
+HAS_SDK = importlib.util.find_spec("cloudflare") is not None
+
+
+# --------------------------------------------------------------------------- output
+
+#: Every verdict line, for the summary at the end (and ``--json``).
+RESULTS: list[dict[str, Any]] = []
+
+
+def verdict(label: str, figures: str, ratio: str, goal: str, ok: bool | None, **extra: Any) -> None:
+    """Print one target line and remember it for the summary."""
+    mark = {True: "PASS", False: "FAIL", None: "info"}[ok]
+    print(f"{label:<16}{figures} | {ratio} (goal {goal})  {mark}", flush=True)
+    RESULTS.append({"target": label, "figures": figures, "ratio": ratio, "goal": goal, **extra})
+    RESULTS[-1]["verdict"] = mark
+
+
+def note(text: str) -> None:
+    print(f"{'':<16}{text}", flush=True)
+
+
+def section(title: str) -> None:
+    print(f"\n== {title} ==", flush=True)
+
+
+def secs(x: float) -> str:
+    return f"{x:.2f} s" if x < 100 else f"{x:.0f} s"
+
+
+def mib(n_bytes: float) -> str:
+    return f"{n_bytes / 2**20:,.0f} MiB"
+
+
+# --------------------------------------------------------------------------- timing
+
+
+def measure(
+    cases: dict[str, Callable[[], Any]], repeat: int, warmup: int = 1
+) -> dict[str, list[float]]:
+    """Time every case ``repeat`` times, interleaved, after ``warmup`` untimed rounds.
+
+    Round ``r`` runs the cases in an order rotated by ``r`` so none is always first.
+    """
+    names = list(cases)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    for r in range(warmup + repeat):
+        k = r % len(names)
+        for name in names[k:] + names[:k]:
+            gc.collect()
+            t0 = time.perf_counter()
+            result = cases[name]()
+            elapsed = time.perf_counter() - t0
+            del result
+            if r >= warmup:
+                times[name].append(elapsed)
+    return times
+
+
+def med(xs: Iterable[float]) -> float:
+    return statistics.median(list(xs))
+
+
+def paired(a: list[float], b: list[float]) -> float:
+    """Median of the per-round ratios a/b (both timed in the same round)."""
+    return med(x / y for x, y in zip(a, b, strict=True))
+
+
+def samples(times: dict[str, list[float]]) -> None:
+    parts = [f"{n} " + " ".join(f"{t:.2f}" for t in ts) for n, ts in times.items()]
+    note("samples (s): " + "; ".join(parts))
+    for name, ts in times.items():
+        slow = [t for t in ts if t > 3 * min(ts) and t - min(ts) > 1]
+        if slow:
+            note(
+                f"outliers: {len(slow)} of {len(ts)} {name} runs took over 3x its fastest "
+                f"({', '.join(f'{t:.1f} s' for t in slow)})"
+            )
+
+
+# --------------------------------------------------------------------------- the sandbox
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    return env
+
+
+def read_line(stream: Any, timeout: float) -> str:
+    """The first line of ``stream``, or ``TimeoutError`` after ``timeout`` seconds."""
+    box: list[str] = []
+    reader = threading.Thread(target=lambda: box.append(stream.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    if not box:
+        raise TimeoutError(f"no line within {timeout:.0f} s")
+    return box[0]
+
+
+@dataclass
+class Server:
+    """``benchmarks/_server.py`` in its own process; use as a context manager."""
+
+    entries: int
+    latency: float = 0.0
+    startup: float = 0.0
+    info: dict[str, Any] = field(default_factory=dict)
+    proc: subprocess.Popen[str] | None = None
+    _log: Any = None
+
+    def __enter__(self) -> Server:
+        self._log = tempfile.TemporaryFile(mode="w+")
+        cmd = [sys.executable, str(HERE / "_server.py"), "--entries", str(self.entries)]
+        if self.latency:
+            cmd += ["--latency", str(self.latency)]
+        t0 = time.perf_counter()
+        self.proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=self._log, text=True, env=child_env()
+        )
+        try:
+            line = read_line(self.proc.stdout, timeout=120 + self.entries / 1000)
+            self.info = json.loads(line)
+        except (TimeoutError, json.JSONDecodeError) as exc:
+            self._log.seek(0)
+            log = self._log.read()[-2000:]
+            self.__exit__(None, None, None)
+            raise RuntimeError(f"sandbox did not start ({exc}): {log}") from None
+        self.startup = time.perf_counter() - t0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    @property
+    def base_url(self) -> str:
+        return self.info["base_url"]
+
+    @property
+    def token(self) -> str:
+        return self.info["token"]
+
+    @property
+    def before(self) -> str:
+        return self.info["before"]
+
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}/user/audit_logs"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.info["entries"] / PER_PAGE))
+
+    def count(self, since: pd.Timestamp | str | None, before: pd.Timestamp | str) -> int:
+        """Entries with ``since <= when < before``, as the server counts them."""
+        params = {"per_page": "1", "before": _wire(before)}
+        if since is not None:
+            params["since"] = _wire(since)
+        r = requests.get(self.url, params=params, headers=self.headers, timeout=60)
+        r.raise_for_status()
+        return int(r.json()["result_info"]["total_count"])
+
+
+def _wire(ts: pd.Timestamp | str) -> str:
+    return pd.Timestamp(ts).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --------------------------------------------------------------------------- baselines
+
+
+def floor(srv: Server) -> list[bytes]:
+    """The raw-transfer floor: every page's bytes, in sequence, nothing parsed."""
+    contents: list[bytes] = []
+    with requests.Session() as s:
+        for page in range(1, srv.pages + 1):
+            params = {"per_page": PER_PAGE, "page": page, "before": srv.before}
+            r = s.get(srv.url, params=params, headers=srv.headers, timeout=60)
+            r.raise_for_status()
+            contents.append(r.content)
+    return contents
+
+
+def plain_fetch(srv: Server) -> list[dict[str, Any]]:
+    """The plain loop's requests: ``resp.json()["result"]`` until a short page."""
+    records: list[dict[str, Any]] = []
+    with requests.Session() as s:
+        for page in range(1, srv.pages + 2):
+            params = {"per_page": PER_PAGE, "page": page, "before": srv.before}
+            r = s.get(srv.url, params=params, headers=srv.headers, timeout=60)
+            r.raise_for_status()
+            result = r.json()["result"]
+            records.extend(result)
+            if len(result) < PER_PAGE:
+                break
+    return records
+
+
+def plain(srv: Server) -> pd.DataFrame:
+    """The plain loop: requests + ``pd.json_normalize``."""
+    return pd.json_normalize(plain_fetch(srv))
+
+
+def sdk(srv: Server) -> pd.DataFrame:
+    """The official SDK's auto-pager + ``pd.json_normalize``."""
+    import cloudflare
+
+    client = cloudflare.Cloudflare(api_token=srv.token, base_url=srv.base_url)
+    try:
+        items = list(client.user.audit_logs.list(per_page=PER_PAGE, before=srv.before))
+    finally:
+        client.close()
+    return pd.json_normalize([item.to_dict() for item in items])
+
+
+def load(srv: Server, **kwargs: Any) -> pd.DataFrame:
+    """``auditkit.load_audit_logs`` against ``srv``; ``before`` defaults to the server's."""
+    kwargs.setdefault("before", srv.before)
+    return auditkit.load_audit_logs(
+        base_url=srv.base_url, token=srv.token, progress=False, **kwargs
+    )
+
+
+def expect_all(df: pd.DataFrame, srv: Server) -> pd.DataFrame:
+    if len(df) != srv.info["entries"]:
+        raise AssertionError(f"auditkit returned {len(df)} rows, expected {srv.info['entries']}")
+    return df
+
+
+# --------------------------------------------------------------------------- targets
+
+
+@dataclass
+class Ctx:
+    args: argparse.Namespace
+    tmp: Path
+    load_kwargs: dict[str, Any]
+    _n: int = 0
+
+    def fresh_cache(self) -> Path:
+        self._n += 1
+        return self.tmp / f"cache-{self._n}.sqlite"
+
+
+def target_cold(ctx: Ctx, srv: Server) -> None:
+    section(f"cold load: {srv.info['entries']:,} entries, no cache")
+    kw = ctx.load_kwargs
+
+    attrs: list[dict[str, Any]] = []
+
+    def cold() -> pd.DataFrame:
+        df = expect_all(load(srv, cache=False, **kw), srv)
+        attrs.append(df.attrs)
+        return df
+
+    def cold_cache() -> pd.DataFrame:
+        df = expect_all(load(srv, cache=ctx.fresh_cache(), **kw), srv)
+        if df.attrs["pages_from_cache"] != 0:
+            raise AssertionError("a fresh cache file answered pages")
+        return df
+
+    cases: dict[str, Callable[[], Any]] = {
+        "auditkit": cold,
+        "floor": lambda: floor(srv),
+        "plain": lambda: plain(srv),
+        "auditkit+cache": cold_cache,
+    }
+    if HAS_SDK:
+        cases["sdk"] = lambda: sdk(srv)
+    t = measure(cases, ctx.args.repeat)
+    verdict(
+        "cold load",
+        f"auditkit {secs(med(t['auditkit']))} | floor {secs(med(t['floor']))}",
+        f"ratio {paired(t['auditkit'], t['floor']):.2f}x",
+        "<= 1.5x",
+        paired(t["auditkit"], t["floor"]) <= 1.5,
+    )
+    if HAS_SDK:
+        speedup = paired(t["sdk"], t["auditkit"])
+        verdict(
+            "cold vs SDK",
+            f"auditkit {secs(med(t['auditkit']))} | SDK {secs(med(t['sdk']))}",
+            f"speed-up {speedup:.2f}x",
+            ">= 6x",
+            speedup >= 6,
+        )
+    else:
+        note("SDK path skipped: the `cloudflare` package is not installed")
+    verdict(
+        "cold + cache",
+        f"auditkit writing a fresh cache {secs(med(t['auditkit+cache']))} | floor "
+        f"{secs(med(t['floor']))}",
+        f"ratio {paired(t['auditkit+cache'], t['floor']):.2f}x",
+        "none, extra",
+        None,
+    )
+    refs = f"plain loop {paired(t['plain'], t['floor']):.2f}x floor (issue: ~3x)"
+    if HAS_SDK:
+        refs += f"; SDK path {paired(t['sdk'], t['floor']):.2f}x floor (issue: ~13x)"
+    note("reference points: " + refs)
+    note(
+        f"requests per cold load: auditkit {attrs[-1]['requests']} over "
+        f"{attrs[-1]['windows']} windows; "
+        f"floor {srv.pages}; plain loop {srv.info['entries'] // PER_PAGE + 1}"
+    )
+    samples(t)
+
+
+def target_warm(ctx: Ctx, srv: Server) -> None:
+    section(f"warm load: {srv.info['entries']:,} entries, every window cached")
+    path = ctx.fresh_cache()
+    first = expect_all(load(srv, cache=path, **ctx.load_kwargs), srv)
+    note(
+        f"cache pre-filled by one load: {first.attrs['requests']} requests, "
+        f"{path.stat().st_size / 2**20:.1f} MiB file"
+    )
+
+    def warm() -> pd.DataFrame:
+        df = expect_all(load(srv, cache=path, **ctx.load_kwargs), srv)
+        if df.attrs["requests"] != 0 or not df.attrs["cache_hit"]:
+            raise AssertionError(f"warm load made {df.attrs['requests']} requests")
+        return df
+
+    t = measure({"auditkit": warm, "floor": lambda: floor(srv)}, ctx.args.repeat)
+    ratio = paired(t["auditkit"], t["floor"])
+    verdict(
+        "warm load",
+        f"auditkit {secs(med(t['auditkit']))} | floor {secs(med(t['floor']))}",
+        f"ratio {ratio:.2f}x",
+        "<= 0.6x",
+        ratio <= 0.6,
+    )
+    note("every warm load: 0 requests, cache_hit True (asserted)")
+    samples(t)
+
+
+def _distinct_size(values: Iterable[Any], seen: set[int]) -> int:
+    """Bytes of the Python objects reachable from ``values``, each distinct object once."""
+    total = 0
+    stack = list(values)
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        total += sys.getsizeof(obj)
+        if isinstance(obj, dict):
+            stack.extend(obj.keys())
+            stack.extend(obj.values())
+        elif isinstance(obj, list | tuple):
+            stack.extend(obj)
+    return total
+
+
+def deep_bytes(df: pd.DataFrame) -> int:
+    """Like ``memory_usage(deep=True).sum()``, but object columns count what their
+    dicts and lists hold (pandas counts only ``sys.getsizeof`` of each element)."""
+    usage = df.memory_usage(deep=True)
+    total = int(usage["Index"])
+    seen: set[int] = set()
+    for name in df.columns:
+        col = df[name]
+        if col.dtype == object:
+            total += 8 * len(col) + _distinct_size(col.tolist(), seen)
+        else:
+            total += int(usage[name])
+    return total
+
+
+def target_memory(ctx: Ctx, srv: Server) -> None:
+    section(f"memory: bytes per row, {srv.info['entries']:,} entries")
+    ak = expect_all(load(srv, cache=False, **ctx.load_kwargs), srv)
+    norm = plain(srv)
+    if len(norm) != len(ak) or set(norm["id"]) != set(ak["id"].astype(object)):
+        raise AssertionError("auditkit and json_normalize frames hold different records")
+    a = ak.memory_usage(deep=True).sum() / len(ak)
+    b = norm.memory_usage(deep=True).sum() / len(norm)
+    verdict(
+        "memory",
+        f"auditkit {a:,.0f} B/row | json_normalize {b:,.0f} B/row",
+        f"ratio {a / b:.2f}x",
+        "<= 0.5x",
+        a / b <= 0.5,
+    )
+    a_deep, b_deep = deep_bytes(ak) / len(ak), deep_bytes(norm) / len(norm)
+    note(
+        f"counting dict/list contents too: auditkit {a_deep:,.0f} B/row | json_normalize "
+        f"{b_deep:,.0f} B/row | ratio {a_deep / b_deep:.2f}x"
+    )
+    obj_norm = norm.astype({c: object for c in norm.columns if norm[c].dtype == "str"})
+    c = obj_norm.memory_usage(deep=True).sum() / len(obj_norm)
+    note(
+        f"json_normalize with Python-object strings (the pandas < 3 default): {c:,.0f} B/row "
+        f"-> auditkit ratio {a / c:.2f}x"
+    )
+    by_kind: dict[str, float] = {}
+    usage = ak.memory_usage(deep=True)
+    for name in ak.columns:
+        kind = str(ak[name].dtype)
+        kind = "object (dict/list)" if kind == "object" else kind
+        by_kind[kind] = by_kind.get(kind, 0.0) + usage[name] / len(ak)
+    note(
+        "auditkit B/row by dtype: "
+        + ", ".join(f"{k} {v:,.0f}" for k, v in sorted(by_kind.items(), key=lambda kv: -kv[1]))
+    )
+    top = (usage.drop("Index") / len(ak)).sort_values(ascending=False).head(6)
+    note("largest auditkit columns (B/row): " + ", ".join(f"{k} {v:,.0f}" for k, v in top.items()))
+    note(f"json_normalize frame: {norm.shape[1]} columns; auditkit frame: {ak.shape[1]} columns")
+
+
+def target_latency(ctx: Ctx, entries: int) -> None:
+    latency = ctx.args.latency
+    section(f"latency: {latency * 1000:.0f} ms per request, {entries:,} entries, no cache")
+    budget = set_rate_budget()  # auditkit's default budget, fresh for this target
+    with Server(entries, latency=latency) as srv:
+        made: list[int] = []
+
+        def cold() -> pd.DataFrame:
+            df = expect_all(load(srv, cache=False, **ctx.load_kwargs), srv)
+            made.append(df.attrs["requests"])
+            return df
+
+        cases = {"auditkit": cold, "plain": lambda: plain(srv), "floor": lambda: floor(srv)}
+        t0 = time.monotonic()
+        t = measure(cases, ctx.args.repeat)
+        span = time.monotonic() - t0
+        in_window = budget.in_window()
+    ratio = paired(t["auditkit"], t["plain"])
+    verdict(
+        "latency",
+        f"auditkit {secs(med(t['auditkit']))} | sequential loop {secs(med(t['plain']))}",
+        f"ratio {ratio:.2f}x",
+        "<= 0.35x",
+        ratio <= 0.35,
+    )
+    note(
+        "sequential loop = the plain loop (requests + resp.json() + pd.json_normalize); "
+        f"against fetch-only (the floor, {secs(med(t['floor']))}): "
+        f"{paired(t['auditkit'], t['floor']):.2f}x"
+    )
+    reqs = med(made)
+    note(
+        f"auditkit: {reqs:.0f} requests per load -> on average "
+        f"{reqs * latency / med(t['auditkit']):.1f} in flight "
+        f"(floor: {srv.pages} requests, 1 in flight)"
+    )
+    within = budget.waited == 0 and in_window <= budget.requests
+    verdict(
+        "rate budget",
+        f"{sum(made)} auditkit requests in {span:.0f} s; budget in_window {in_window} of "
+        f"{budget.requests} per {budget.period:.0f} s, waited {budget.waited:.1f} s",
+        f"peak {in_window / budget.requests:.0%} of budget",
+        "stay within",
+        within,
+    )
+    if span > budget.period:
+        note(f"the rounds took longer than {budget.period:.0f} s: in_window is the last period's")
+    samples(t)
+
+
+def _daily_runs(
+    ctx: Ctx, srv: Server, days: list[pd.Timestamp], path: Path
+) -> list[dict[str, Any]]:
+    """Load "the last 30 days" as of each of ``days``, in order, on one cache file."""
+    out: list[dict[str, Any]] = []
+    planned: set[tuple[Any, Any]] = set()
+    now = pd.Timestamp.now(tz="UTC")
+    previous: tuple[pd.Timestamp, pd.Timestamp] | None = None
+    for day in days:
+        since = day - pd.Timedelta(days=30)
+        df = load(srv, since=since, before=day, cache=path, **ctx.load_kwargs)
+        windows = plan_windows(since, day, now)
+        new = [w for w in windows if (w.start, w.end) not in planned]
+        planned.update((w.start, w.end) for w in windows)
+        # What the new windows must cost: one request per page, a short page ending each.
+        expected = 0
+        for w in new:
+            bounds = Window(w.start, w.end, True).wire_bounds()
+            expected += srv.count(bounds.get("since"), bounds["before"]) // PER_PAGE + 1
+        again = 0  # entries in new windows that the previous run had already loaded
+        if previous is not None:
+            for w in new:
+                lo = max(w.start, previous[0]) if w.start is not None else previous[0]
+                hi = min(w.end, previous[1])
+                if lo < hi:
+                    again += srv.count(lo, hi)
+        out.append(
+            {
+                "day": day,
+                "requests": df.attrs["requests"],
+                "pages": df.attrs["pages"],
+                "from_cache": df.attrs["pages_from_cache"],
+                "windows": len(windows),
+                "new_windows": len(new),
+                "expected": expected,
+                "again": again,
+                "rows": len(df),
+            }
+        )
+        previous = (since, day)
+    return out
+
+
+def _describe_run(run: dict[str, Any]) -> str:
+    return (
+        f"as of {run['day']:%Y-%m-%d %H:%M}: {run['requests']} requests, "
+        f"{run['from_cache']}/{run['pages']} pages from cache, {run['new_windows']} new of "
+        f"{run['windows']} windows, {run['rows']:,} rows"
+        + (f", {run['again']:,} entries fetched again" if run["again"] else "")
+    )
+
+
+def target_incremental(ctx: Ctx, srv: Server) -> None:
+    section('incremental: "the last 30 days", re-run a day later, one cache file')
+    anchor = pd.Timestamp(srv.before)
+    t0 = anchor - DAY + pd.Timedelta(hours=10)
+    first, second = _daily_runs(ctx, srv, [t0, t0 + DAY], ctx.fresh_cache())
+    ok = second["requests"] == second["expected"] and second["requests"] < first["requests"]
+    verdict(
+        "incremental",
+        f"2nd run {second['requests']} requests | 1st run {first['requests']} requests",
+        f"{second['requests'] / first['requests']:.2f}x, expected {second['expected']}",
+        "only new windows fetched",
+        ok,
+    )
+    note("1st " + _describe_run(first))
+    note("2nd " + _describe_run(second))
+    note(
+        "simulated days: both runs pass since=day-30d, before=day, days in the past, so the "
+        "1st run's last (partial) day is cached too; it is never reused, so the 2nd run's "
+        "count is the same as on the real next day"
+    )
+    # Edge: a run on the 1st of a month after a 30-day month gets a whole-month window.
+    now = pd.Timestamp.now(tz="UTC")
+    start = anchor - pd.Timedelta(days=150)
+    first_of: pd.Timestamp | None = None
+    for k in range(8):
+        month = (anchor.tz_convert("UTC").floor("D") - pd.offsets.MonthBegin(k + 1)).normalize()
+        nxt = month + pd.offsets.MonthBegin(1)
+        if month.days_in_month == 30 and month >= start and nxt + 2 * DAY < now - DAY:
+            first_of = nxt
+            break
+    if first_of is None:
+        note("no 30-day month in the sandbox's history: month-boundary case skipped")
+        return
+    days = [first_of - DAY, first_of, first_of + DAY]
+    runs = _daily_runs(ctx, srv, [d + pd.Timedelta(hours=10) for d in days], ctx.fresh_cache())
+    worst = max(runs[1:], key=lambda r: r["again"])
+    verdict(
+        "incr. month",
+        f"daily re-runs around {first_of:%Y-%m-%d}: "
+        + ", ".join(str(r["requests"]) for r in runs)
+        + " requests",
+        f"up to {worst['again']:,} entries fetched again",
+        "only new",
+        None,
+    )
+    for r in runs:
+        note(_describe_run(r))
+
+
+def peak_rss() -> int:
+    """This process's peak resident set size in bytes.
+
+    ``VmHWM`` from ``/proc/self/status`` where there is one: ``ru_maxrss`` survives
+    ``execve``, so a child started by a big parent would report the parent's peak.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def floor_sampled(srv: Server, limit: int) -> tuple[float, int]:
+    """Seconds the floor takes, timed on at most ``limit`` evenly spread pages and
+    scaled up to all pages (each request costs the sandbox the same scan)."""
+    numbers = list(range(1, srv.pages + 1))
+    if len(numbers) > limit:
+        numbers = [numbers[i * len(numbers) // limit] for i in range(limit)]
+    with requests.Session() as s:
+        t0 = time.perf_counter()
+        for page in numbers:
+            params = {"per_page": PER_PAGE, "page": page, "before": srv.before}
+            r = s.get(srv.url, params=params, headers=srv.headers, timeout=120)
+            r.raise_for_status()
+            r.content  # noqa: B018 - read the body, parse nothing
+        elapsed = time.perf_counter() - t0
+    return elapsed * srv.pages / len(numbers), len(numbers)
+
+
+def scale_child(spec: dict[str, Any]) -> None:
+    """In a fresh process: one cold load, then the floor; print one JSON line."""
+    srv = Server(entries=spec["entries"], info=spec)
+    idle = peak_rss()
+    c0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    df = expect_all(load(srv, cache=False, **spec["load_kwargs"]), srv)
+    wall = time.perf_counter() - t0
+    c1 = resource.getrusage(resource.RUSAGE_SELF)
+    peak = peak_rss()
+    frame_bytes = int(df.memory_usage(deep=True).sum())
+    out = {
+        "entries": spec["entries"],
+        "rows": len(df),
+        "requests": df.attrs["requests"],
+        "wall": wall,
+        "cpu": (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime),
+        "idle_rss": idle,
+        "peak_rss": peak,
+        "frame_bytes": frame_bytes,
+        "budget_waited": get_rate_budget().waited,
+        "budget": [get_rate_budget().requests, get_rate_budget().period],
+    }
+    del df
+    gc.collect()
+    out["floor"], out["floor_pages"] = floor_sampled(srv, spec["floor_pages"])
+    print(json.dumps(out), flush=True)
+
+
+def target_scale(ctx: Ctx, sizes: list[int]) -> None:
+    section("scale: cold load (no cache) in a fresh process per size")
+    note(
+        "each size: a new sandbox, then a new process running one auditkit load (peak RSS "
+        "= that process's VmHWM) and then the floor"
+    )
+    rows: list[dict[str, Any]] = []
+    for n in sizes:
+        with Server(n) as srv:
+            spec = {
+                **srv.info,
+                "load_kwargs": ctx.load_kwargs,
+                "floor_pages": ctx.args.scale_floor_pages,
+            }
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--scale-child", json.dumps(spec)]
+            proc = subprocess.run(
+                cmd,
+                capture_output=True,
+                text=True,
+                env=child_env(),
+                timeout=300 + n * 0.003,
+                check=False,
+            )
+            if proc.returncode != 0:
+                print(proc.stderr[-3000:])
+                verdict(f"scale {n:,}", "load failed", "-", "loads end to end", False)
+                continue
+            r = json.loads(proc.stdout.strip().splitlines()[-1])
+            r["startup"] = srv.startup
+        rows.append(r)
+        verdict(
+            f"scale {_short(n)}",
+            f"auditkit {secs(r['wall'])} (client CPU {secs(r['cpu'])}) | floor "
+            f"{'~' if r['floor_pages'] < srv.pages else ''}{secs(r['floor'])} | peak RSS "
+            f"{mib(r['peak_rss'])} "
+            f"(+{mib(r['peak_rss'] - r['idle_rss'])} over idle)",
+            f"ratio {r['wall'] / r['floor']:.2f}x floor",
+            "loads end to end",
+            r["rows"] == n,
+        )
+        note(
+            f"{r['rows']:,} rows, {r['requests']} requests, frame {mib(r['frame_bytes'])}, "
+            f"sandbox start {secs(r['startup'])}; rate budget: threads waited "
+            f"{r['budget_waited']:.0f} s in all (summed over threads)"
+            + (
+                f"; floor timed on {r['floor_pages']} of {srv.pages} pages and scaled"
+                if r["floor_pages"] < srv.pages
+                else ""
+            )
+        )
+    for r in rows:
+        per, period = r["budget"]
+        if r["requests"] > per:
+            note(
+                f"{_short(r['entries'])}: {r['requests']} requests > the default budget of {per} "
+                f"per {period:.0f} s, so that load cannot take less than "
+                f"{period * ((r['requests'] - 1) // per):.0f} s, whatever the server"
+            )
+    for a, b in itertools.pairwise(rows):
+        x = b["entries"] / a["entries"]
+
+        def g(key: str, a: dict[str, Any] = a, b: dict[str, Any] = b) -> float:
+            return b[key] / a[key]
+
+        mem = (b["peak_rss"] - b["idle_rss"]) / max(1, a["peak_rss"] - a["idle_rss"])
+        linear = g("cpu") <= 1.3 * x and mem <= 1.3 * x
+        verdict(
+            f"growth {_short(a['entries'])}>{_short(b['entries'])}",
+            f"entries x{x:.0f}: time x{g('wall'):.1f} (client CPU x{g('cpu'):.1f}), "
+            f"peak RSS over idle x{mem:.1f}, frame x{g('frame_bytes'):.1f}; floor "
+            f"x{g('floor'):.1f}",
+            f"CPU {g('cpu') / x:.2f}, mem {mem / x:.2f} of linear",
+            "<= 1.3 of linear",
+            linear,
+        )
+    if len(rows) > 1:
+        note(
+            "linear = client CPU and peak RSS over idle grow at most 1.3x the entry growth; "
+            "wall time also carries the sandbox, whose cost per request grows with its size "
+            "(see the floor's growth)"
+        )
+
+
+def _short(n: int) -> str:
+    return f"{n // 1_000_000}M" if n % 1_000_000 == 0 else f"{n // 1000}k"
+
+
+# --------------------------------------------------------------------------- main
+
+
+def guarded(name: str, target: Callable[..., None], *args: Any) -> None:
+    """Run one target; an exception is reported as its result, and the next target runs."""
+    try:
+        target(*args)
+    except Exception as exc:  # a broken target must not hide the others' figures
+        traceback.print_exc(limit=-3, file=sys.stdout)
+        verdict(name, f"ERROR {type(exc).__name__}: {exc}", "-", "runs", False)
+        RESULTS[-1]["verdict"] = "ERROR"
+
+
+def header(args: argparse.Namespace) -> None:
+    def git(*cmd: str) -> str:
+        try:
+            out = subprocess.run(
+                ["git", *cmd], cwd=ROOT, capture_output=True, text=True, timeout=10, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return "?"
+        return out.stdout.strip()
+
+    status = git("status", "--porcelain", "auditkit")
+    dirty = [line.split(maxsplit=1)[-1] for line in status.splitlines() if line.strip()]
+    sdk_version = "not installed"
+    if HAS_SDK:
+        import cloudflare
+
+        sdk_version = cloudflare.__version__
+    print(
+        f"auditkit benchmark | python {platform.python_version()} | pandas {pd.__version__} | "
+        f"requests {requests.__version__} | cloudflare SDK {sdk_version}"
+    )
+    commit = git("rev-parse", "--short", "HEAD") or "?"
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} | "
+        f"auditkit from {Path(auditkit.__file__).parent} at {commit}"
+        + (f", modified: {', '.join(dirty)}" if dirty else ", clean" if commit != "?" else "")
+    )
+    print(
+        f"settings: --entries {args.entries} --repeat {args.repeat} --only "
+        f"{','.join(args.only)} --scale-sizes {','.join(map(str, args.scale_sizes))}"
+        + (f" --workers {args.workers}" if args.workers else "")
+    )
+    print(
+        "times are medians of interleaved rounds; ratios are medians of per-round ratios "
+        "(same process, same server)"
+    )
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--entries", type=int, default=20_000, help="sandbox entries (default 20000)")
+    p.add_argument("--repeat", type=int, default=5, help="timed rounds per target (default 5)")
+    p.add_argument(
+        "--only",
+        default=",".join(TARGETS),
+        help=f"comma-separated targets among {','.join(TARGETS)} (default: all)",
+    )
+    p.add_argument(
+        "--scale-sizes",
+        default="10000,100000",
+        help="entries per scale step (default 10000,100000; add 1000000 for the 1M step)",
+    )
+    p.add_argument(
+        "--scale-floor-pages",
+        type=int,
+        default=200,
+        help="scale step: time the floor on at most this many pages, scaled (default 200)",
+    )
+    p.add_argument("--latency", type=float, default=0.1, help="seconds per request (default 0.1)")
+    p.add_argument("--workers", type=int, default=None, help="auditkit workers (default: its own)")
+    p.add_argument("--json", type=Path, default=None, help="also write the results to this file")
+    p.add_argument("--scale-child", default=None, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.scale_child is None:
+        args.only = [t.strip() for t in args.only.split(",") if t.strip()]
+        unknown = set(args.only) - set(TARGETS)
+        if unknown:
+            p.error(f"unknown target(s) {', '.join(sorted(unknown))}; choose from {TARGETS}")
+        args.scale_sizes = [int(s) for s in args.scale_sizes.split(",") if s.strip()]
+        if args.repeat < 1 or args.entries < 1:
+            p.error("--repeat and --entries must be >= 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.scale_child is not None:
+        scale_child(json.loads(args.scale_child))
+        return
+    header(args)
+    load_kwargs = {"workers": args.workers} if args.workers else {}
+    tmp = Path(tempfile.mkdtemp(prefix="auditkit-bench-"))
+    ctx = Ctx(args, tmp, load_kwargs)
+    started = time.perf_counter()
+    try:
+        throughput = [t for t in ("cold", "warm", "memory", "incremental") if t in args.only]
+        if throughput:
+            # The sandbox has no rate limit; auditkit's default budget (1,000 requests per
+            # 300 s, process-wide) would make later targets wait for earlier ones'
+            # requests to age out. The latency target and the scale step use the default.
+            set_rate_budget(1_000_000, 300)
+            with Server(args.entries) as srv:
+                print(
+                    f"\nsandbox: {srv.info['entries']:,} entries, {srv.pages} pages of "
+                    f"{PER_PAGE}, started in {secs(srv.startup)} (data ends {srv.before}); "
+                    "rate budget raised to 1,000,000/300 s for these targets"
+                )
+                for name in throughput:
+                    guarded(name, globals()[f"target_{name}"], ctx, srv)
+        if "latency" in args.only:
+            guarded("latency", target_latency, ctx, args.entries)
+        if "scale" in args.only:
+            guarded("scale", target_scale, ctx, args.scale_sizes)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    section(f"summary ({time.perf_counter() - started:.0f} s)")
+    for r in RESULTS:
+        print(f"{r['verdict']:<5} {r['target']:<16} {r['ratio']:<36} goal {r['goal']}")
+    if args.json is not None:
+        args.json.write_text(json.dumps(RESULTS, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
