@@ -149,3 +149,11 @@ def test_sandbox_command_serves_until_stopped(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_cache_action_must_be_info_or_clear(capsys: Any) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["cache", "purge"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice" in err and "info" in err and "clear" in err
