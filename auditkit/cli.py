@@ -195,14 +195,15 @@ def _cmd_cache(args: argparse.Namespace) -> int:
 
     target = args.cache or True
     if args.action == "clear":
-        print(f"removed {clear_cache(target)} cached pages")
+        removed = clear_cache(target)
+        print(f"removed {removed} cached page{'' if removed == 1 else 's'}")
         return 0
     info = cache_info(target)
     if info.empty:
         print("the cache is empty")
         return 0
     print(
-        f"{len(info)} cached pages, {int(info['entries'].sum())} entries, "
+        f"{len(info)} cached page{'' if len(info) == 1 else 's'}, {int(info['entries'].sum())} entries, "
         f"{int(info['size_bytes'].sum()) / 1e6:.1f} MB"
     )
     print(info[["endpoint", "entries", "size_bytes", "created"]].to_string(index=False))

@@ -118,9 +118,10 @@ def test_cache_info_and_clear(env: Any, tmp_path: Path, capsys: Any) -> None:
     assert main([*argv, "--cache", str(cache), "-o", str(out)]) == 0
     capsys.readouterr()
     assert main(["cache", "info", "--cache", str(cache)]) == 0
-    assert capsys.readouterr().out.startswith("2 cached pages")
+    # two closed days are fetched as one range: one cached page
+    assert capsys.readouterr().out.startswith("1 cached page, ")
     assert main(["cache", "clear", "--cache", str(cache)]) == 0
-    assert capsys.readouterr().out.strip() == "removed 2 cached pages"
+    assert capsys.readouterr().out.strip() == "removed 1 cached page"
 
 
 def test_sandbox_command_serves_until_stopped(tmp_path: Path) -> None:

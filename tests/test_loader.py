@@ -330,7 +330,7 @@ def test_open_range_reuses_closed_windows(sb: Any, tmp_path: Path) -> None:
 def test_default_cache_location_is_used(sb: Any, tmp_path: Path) -> None:
     load(sb, since="2026-09-01", before="2026-09-03", cache=True)
     assert (tmp_path / "default-cache.sqlite").exists()
-    assert len(auditkit.cache_info()) == 2
+    assert len(auditkit.cache_info()) == 1  # two closed days, fetched as one range
 
 
 def test_cache_false_writes_nothing(sb: Any, tmp_path: Path) -> None:
@@ -419,9 +419,9 @@ def test_offline_answers_from_the_cache_alone(sb: Any, tmp_path: Path) -> None:
 def test_clear_cache(sb: Any, tmp_path: Path) -> None:
     cache = tmp_path / "c.sqlite"
     load(sb, since="2026-09-01", before="2026-09-04", cache=cache)
-    assert auditkit.clear_cache(cache) == 3
+    assert auditkit.clear_cache(cache) == 1  # three closed days, fetched as one range
     assert len(auditkit.cache_info(cache)) == 0
-    assert load(sb, since="2026-09-01", before="2026-09-04", cache=cache).attrs["requests"] == 3
+    assert load(sb, since="2026-09-01", before="2026-09-04", cache=cache).attrs["requests"] == 1
 
 
 def test_cache_info_columns(sb: Any, tmp_path: Path) -> None:
@@ -500,6 +500,7 @@ def test_clear_cache_also_empties_the_window_store(sb: Any, tmp_path: Path) -> N
 
 
 def test_without_since_one_probe_skips_the_empty_months(sb: Any, everything: pd.DataFrame) -> None:
+    from auditkit.loader import _runs
     from auditkit.query import plan_windows
 
     before = len(audit_requests(sb))
@@ -511,8 +512,12 @@ def test_without_since_one_probe_skips_the_empty_months(sb: Any, everything: pd.
     oldest = everything["when"].min()
     upper = pd.Timestamp(df.attrs["upper_bound"])
     now = pd.Timestamp(df.attrs["loaded_at"])
-    assert df.attrs["windows"] == len(plan_windows(oldest, upper, now))
-    assert len(sent) == df.attrs["requests"] == 1 + df.attrs["windows"]
+    windows = plan_windows(oldest, upper, now)
+    assert df.attrs["windows"] == len(windows)
+    # one page per fetch (no window or run of days holds 1000 entries here), plus the probe
+    runs = _runs(list(enumerate(windows)))
+    assert len(runs) < len(windows)
+    assert len(sent) == df.attrs["requests"] == 1 + len(runs)
     assert ids(df) == ids(everything)
 
 
@@ -535,3 +540,31 @@ def test_window_store_round_trips_values_json_cannot_hold() -> None:
     assert _dump_json(plain)[:1] == b"J" and _load_json(_dump_json(plain)) == plain
     huge = {"metadata": [{"n": 2**70}]}
     assert _dump_json(huge)[:1] == b"P" and _load_json(_dump_json(huge)) == huge
+
+
+def test_adjacent_closed_days_are_fetched_as_one_range_and_cached_per_day(
+    sb: Any, everything: pd.DataFrame, tmp_path: Path
+) -> None:
+    cache = tmp_path / "c.sqlite"
+    before = len(audit_requests(sb))
+    ten = load(sb, since="2026-09-01", before="2026-09-11", cache=cache)
+    sent = audit_requests(sb)[before:]
+    assert len(sent) == ten.attrs["requests"] == 1
+    assert (_get(sent[0], "params")["since"], _get(sent[0], "params")["before"]) == (
+        "2026-08-31T23:59:59Z",
+        "2026-09-11T00:00:01Z",
+    )
+    mask = (everything["when"] >= "2026-09-01") & (everything["when"] < "2026-09-11")
+    assert ids(ten) == ids(everything.loc[mask])
+    # every day was stored on its own: any subset is served without a request
+    inner = load(sb, since="2026-09-03", before="2026-09-08", cache=cache)
+    assert inner.attrs["requests"] == 0
+    mask = (everything["when"] >= "2026-09-03") & (everything["when"] < "2026-09-08")
+    assert ids(inner) == ids(everything.loc[mask])
+    # a later range fetches only the two days it lacks, again as one range
+    before = len(audit_requests(sb))
+    later = load(sb, since="2026-09-05", before="2026-09-13", cache=cache)
+    sent = audit_requests(sb)[before:]
+    assert len(sent) == 1 and _get(sent[0], "params")["since"] == "2026-09-10T23:59:59Z"
+    mask = (everything["when"] >= "2026-09-05") & (everything["when"] < "2026-09-13")
+    assert ids(later) == ids(everything.loc[mask])

@@ -168,7 +168,9 @@ def test_rolling_window_from_the_first_of_a_month_stays_in_days() -> None:
     oct1 = pd.Timestamp("2026-10-01 10:00", tz="UTC")
     sep30 = pd.Timestamp("2026-09-30 10:00", tz="UTC")
     today = plan_windows(oct1 - pd.Timedelta(days=30), oct1, oct1)
-    yesterday = {w for w in plan_windows(sep30 - pd.Timedelta(days=30), sep30, sep30) if w.cacheable}
+    yesterday = {
+        w for w in plan_windows(sep30 - pd.Timedelta(days=30), sep30, sep30) if w.cacheable
+    }
     assert all(w.end - w.start <= pd.Timedelta(days=1) for w in today if w.start is not None)
     assert _spans([w for w in today if w not in yesterday]) == [
         ("2026-09-30T00:00:00+00:00", "2026-10-01T00:00:00+00:00", True),
