@@ -36,7 +36,9 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=20_000)
     parser.add_argument("--latency", type=float, default=0.0)
     args = parser.parse_args()
-    anchor = (datetime.now(UTC) - timedelta(days=2)).replace(hour=0, minute=0, second=0, microsecond=0)
+    anchor = (datetime.now(UTC) - timedelta(days=2)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
     records = scaled_records(args.entries, anchor)
     sb = sandbox.start(records=records, latency=args.latency)
     print(

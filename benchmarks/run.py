@@ -594,11 +594,13 @@ def target_incremental(ctx: Ctx, srv: Server) -> None:
     anchor = pd.Timestamp(srv.before)
     t0 = anchor - DAY + pd.Timedelta(hours=10)
     first, second = _daily_runs(ctx, srv, [t0, t0 + DAY], ctx.fresh_cache())
-    ok = second["requests"] == second["expected"] and second["requests"] < first["requests"]
+    # "expected" is one request per page of each new window; adjacent closed days are
+    # fetched as one range, so fewer is possible: only more would mean old data was fetched.
+    ok = second["requests"] <= second["expected"] and second["requests"] < first["requests"]
     verdict(
         "incremental",
         f"2nd run {second['requests']} requests | 1st run {first['requests']} requests",
-        f"{second['requests'] / first['requests']:.2f}x, expected {second['expected']}",
+        f"{second['requests'] / first['requests']:.2f}x, at most {second['expected']}",
         "only new windows fetched",
         ok,
     )
