@@ -94,8 +94,8 @@ def run_demo(out: Path) -> None:
         f"{df.attrs['pages_from_cache']} of {df.attrs['pages']} pages from cache)"
     )
     print(
-        f"loaded again in {warm:.2f} s ({again.attrs['requests']} requests: only the live "
-        f"window; {again.attrs['pages_from_cache']} of {again.attrs['pages']} pages from cache)"
+        f"loaded again in {warm:.2f} s ({again.attrs['requests']} requests, for the live windows "
+        f"only; {again.attrs['pages_from_cache']} of {again.attrs['pages']} pages from cache)"
     )
     if df.empty:
         print("no entries")
