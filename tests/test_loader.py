@@ -578,3 +578,27 @@ def test_adjacent_closed_days_are_fetched_as_one_range_and_cached_per_day(
     assert len(sent) == 1 and _get(sent[0], "params")["since"] == "2026-09-10T23:59:59Z"
     mask = (everything["when"] >= "2026-09-05") & (everything["when"] < "2026-09-13")
     assert ids(later) == ids(everything.loc[mask])
+
+
+def test_split_puts_rows_in_their_day_and_drops_the_margins() -> None:
+    from auditkit.loader import _split
+    from auditkit.query import Window
+    from auditkit.schema import Chunk, extract_columns
+
+    records = [
+        {"id": "d2", "when": "2026-09-02T08:00:00Z", "metadata": {"k": 2}},
+        {"id": "edge", "when": "2026-09-02T00:00:00Z"},
+        {"id": "d1", "when": "2026-09-01T23:59:59.999999Z", "metadata": {"k": 1}},
+        {"id": "none", "when": "not a time"},
+        {"id": "before", "when": "2026-08-31T23:59:59.5Z"},
+        {"id": "after", "when": "2026-09-03T00:00:00Z"},
+    ]
+    chunk = Chunk.from_columns(extract_columns(records))
+    day = pd.Timedelta(days=1)
+    start = pd.Timestamp("2026-09-01", tz="UTC")
+    windows = [Window(start, start + day, True), Window(start + day, start + 2 * day, True)]
+    first, second = _split(chunk, windows)
+    assert first.table.column("id").to_pylist() == ["d1", "none"]
+    assert first.json["metadata"] == [{"k": 1}, None]
+    assert second.table.column("id").to_pylist() == ["d2", "edge"]
+    assert second.json["metadata"] == [{"k": 2}, None]
