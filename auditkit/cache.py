@@ -352,10 +352,6 @@ class WindowStore:
                 self.delete(key)
         return found
 
-    def get(self, key: str) -> tuple[Chunk, int] | None:
-        """The stored chunk and its page count, or ``None``."""
-        return self.get_many([key]).get(key)
-
     def put(self, key: str, chunk: Chunk, pages: int) -> None:
         """Store a closed window's chunk."""
         sink = pa.BufferOutputStream()

@@ -366,18 +366,6 @@ def _categorical(col: Column, arr: pa.ChunkedArray) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
 
 
-def _to_series(col: Column, values: list[Any]) -> pd.Series:
-    """One typed column (used for the schema's dtypes)."""
-    frame = chunks_to_frame(
-        [
-            Chunk.from_columns(
-                {c.name: values if c is col else [None] * len(values) for c in COLUMNS}
-            )
-        ]
-    )
-    return frame[col.name].rename(col.name)
-
-
 def _parse_when(values: list[Any]) -> pd.DatetimeIndex:
     text = [v if type(v) is str and v else None for v in values]
     try:
