@@ -26,7 +26,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -48,6 +48,7 @@ from .query import AuditLogQuery, Window
 __all__ = ["DEFAULT_BASE_URL", "AuditLogClient", "Page", "RetryPolicy", "resolve_base_url"]
 
 log = logging.getLogger("auditkit")
+T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 ENV_BASE_URL = "CLOUDFLARE_BASE_URL"
@@ -322,23 +323,30 @@ class AuditLogClient:
         """
         url = f"{self.base_url}{path}"
         expire = -1 if cacheable else 0  # -1: never expires; 0: not stored
-        attempt = 0
+        return self._retrying(lambda: self._attempt(url, params, expire))
+
+    def _retrying(self, attempt: Callable[[], T]) -> T:
+        """Run ``attempt`` until it succeeds, retrying what raises ``_Retry`` with backoff.
+
+        Gives up after ``max_retries`` retries, raising the last attempt's error.
+        """
+        tries = 0
         while True:
             try:
-                return self._attempt(url, params, expire)
+                return attempt()
             except _Retry as retry:
-                if attempt >= self.retry.max_retries:
+                if tries >= self.retry.max_retries:
                     raise retry.error from None
-                wait = retry.wait if retry.wait is not None else self.retry.delay(attempt)
+                wait = retry.wait if retry.wait is not None else self.retry.delay(tries)
                 log.warning(
                     "auditkit: %s; retry %d of %d in %.1f s",
                     retry.error,
-                    attempt + 1,
+                    tries + 1,
                     self.retry.max_retries,
                     wait,
                 )
                 self.stats.add(retries=1)
-                attempt += 1
+                tries += 1
                 self.sleep(wait)
 
     def _attempt(self, url: str, params: Mapping[str, str], expire: Any) -> Page:
@@ -470,29 +478,28 @@ class AuditLogClient:
         Returns the number of bytes written. Errors are raised before anything is written.
         """
         url = f"{self.base_url}{path}"
-        attempt = 0
-        while True:
-            try:
-                with self._stream(url, params) as response:
-                    if response.status_code != 200:
-                        errors = _errors_of(_parse_payload(response))
-                        self._raise_for_status(response, errors, url, "export failed")
-                    total = 0
-                    for chunk in response.iter_content(chunk_size=1 << 16):
-                        write(chunk)
-                        total += len(chunk)
-                    return total
-            except _Retry as retry:
-                if attempt >= self.retry.max_retries:
-                    raise retry.error from None
-                attempt += 1
-                self.sleep(retry.wait if retry.wait is not None else self.retry.delay(attempt - 1))
-            except (
-                requests.ConnectionError,
-                requests.exceptions.ChunkedEncodingError,
-                requests.Timeout,
-            ) as exc:
-                raise TransportError(f"export from {url} failed: {type(exc).__name__}") from None
+        return self._retrying(lambda: self._stream_once(url, params, write))
+
+    def _stream_once(
+        self, url: str, params: Mapping[str, str], write: Callable[[bytes], Any]
+    ) -> int:
+        try:
+            with self._stream(url, params) as response:
+                if response.status_code != 200:
+                    errors = _errors_of(_parse_payload(response))
+                    self._raise_for_status(response, errors, url, "export failed")
+                total = 0
+                for chunk in response.iter_content(chunk_size=1 << 16):
+                    write(chunk)
+                    total += len(chunk)
+                return total
+        except (
+            requests.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
+            requests.Timeout,
+        ) as exc:
+            # Not retried: part of the body may already be written.
+            raise TransportError(f"export from {url} failed: {type(exc).__name__}") from None
 
     def _stream(self, url: str, params: Mapping[str, str]) -> Any:
         if self.pace is not None:
