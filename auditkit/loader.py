@@ -24,7 +24,7 @@ from .cache import CacheSpec, WindowStore, open_session, quarantine, resolve_cac
 from .client import AuditLogClient, RetryPolicy, resolve_base_url
 from .credentials import resolve_credentials
 from .errors import InvalidParameterError
-from .progress import Progress
+from .progress import Progress, check_progress
 from .query import (
     MAX_PER_PAGE,
     SETTLE,
@@ -177,8 +177,7 @@ def load_audit_logs(
     if not isinstance(retry, RetryPolicy):
         raise InvalidParameterError("retry", "must be an auditkit.RetryPolicy")
     workers = _check_workers(workers)
-    if progress is not None and not isinstance(progress, bool):
-        raise InvalidParameterError("progress", f"must be None, True or False, got {progress!r}")
+    check_progress(progress)
     credentials = resolve_credentials(token, email, api_key)
 
     now = _now()

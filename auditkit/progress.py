@@ -18,7 +18,13 @@ from typing import Any
 
 from .errors import InvalidParameterError
 
-__all__ = ["Progress", "interactive"]
+__all__ = ["Progress", "check_progress", "interactive"]
+
+
+def check_progress(value: object) -> None:
+    """Raise :class:`~auditkit.errors.InvalidParameterError` unless ``value`` is None, True or False."""
+    if value is not None and not isinstance(value, bool):
+        raise InvalidParameterError("progress", f"must be None, True or False, got {value!r}")
 
 
 def interactive() -> bool:
@@ -43,8 +49,7 @@ class Progress:
     """
 
     def __init__(self, enabled: bool | None, total: int, desc: str = "audit logs") -> None:
-        if enabled is not None and not isinstance(enabled, bool):
-            raise InvalidParameterError("progress", f"must be None, True or False, got {enabled!r}")
+        check_progress(enabled)
         self.entries = 0
         self._bar: Any = None
         if enabled is False or (enabled is None and not interactive()):
