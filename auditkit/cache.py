@@ -227,9 +227,9 @@ def clear_cache(cache: CacheSpec = True) -> int:
     path = _existing(cache)
     if path is None:
         return 0
-    count = len(cache_info(path))
     session = open_session(path)
     try:
+        count = len(session.cache.responses)
         session.cache.clear()
         WindowStore(session).clear()
     finally:
