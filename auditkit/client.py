@@ -162,7 +162,6 @@ class ClientStats:
     requests: int = 0
     pages: int = 0
     pages_from_cache: int = 0
-    retries: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, **counts: int) -> None:
@@ -345,7 +344,6 @@ class AuditLogClient:
                     self.retry.max_retries,
                     wait,
                 )
-                self.stats.add(retries=1)
                 tries += 1
                 self.sleep(wait)
 
