@@ -37,9 +37,9 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
-import orjson
 import pandas as pd
 
+from .jsonarray import decode_text, is_json_column
 from .schema import as_text
 
 __all__ = [
@@ -276,7 +276,9 @@ def _group_labels(df: pd.DataFrame, by: str) -> pd.Series:
             f"columns are {', '.join(map(str, df.columns))}"
         )
     col = df[by]
-    if col.dtype == object and any(isinstance(v, (dict, list)) for v in col):
+    if is_json_column(col) or (
+        col.dtype == object and any(isinstance(v, (dict, list)) for v in col)
+    ):
         raise ValueError(f"cannot group by {by!r}: it holds JSON objects, not labels")
     return _as_string(col).fillna(MISSING_LABEL).rename(by)
 
@@ -514,8 +516,8 @@ def _maybe_object(text: str | None) -> Any:
     """Text that holds a JSON object (the loader turns wire objects into text) as a dict."""
     if text is not None and text[:1] == "{":
         try:
-            value = orjson.loads(text)
-        except orjson.JSONDecodeError:
+            value = decode_text(text)
+        except ValueError:
             return text
         return value if isinstance(value, dict) else text
     return text

@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import pickle
 import sqlite3
 import time
 import warnings
@@ -37,12 +36,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import orjson
 import pandas as pd
 import pyarrow as pa
 
 from .errors import InvalidParameterError
 from .schema import Chunk
+from .wire import decode_response
 
 __all__ = [
     "WindowStore",
@@ -58,9 +57,8 @@ __all__ = [
 ENV_CACHE = "AUDITKIT_CACHE"
 SECRET_HEADERS = ("Authorization", "X-Auth-Key", "X-Auth-Email")
 _REDACT = tuple({*SECRET_HEADERS, *(h.lower() for h in SECRET_HEADERS)})
-PAYLOAD_ATTR = "_auditkit_payload"
 #: Bumped whenever the typed columns change, so old stored windows are not reused.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 CacheSpec = bool | str | os.PathLike[str] | None
 
@@ -106,25 +104,12 @@ def resolve_cache_path(cache: CacheSpec) -> Path | None:
     )
 
 
-def _parse_payload(response: Any) -> Any:
-    """Decode a response's JSON once; keep it on the response for the client."""
-    payload = getattr(response, PAYLOAD_ATTR, None)
-    if payload is None:
-        try:
-            payload = orjson.loads(response.content)
-        except (orjson.JSONDecodeError, TypeError, ValueError):
-            payload = False  # remembered as "not JSON"
-        with contextlib.suppress(AttributeError):  # slotted response types
-            setattr(response, PAYLOAD_ATTR, payload)
-    return payload
-
-
 def is_cacheable(response: Any) -> bool:
     """requests-cache filter: a ``200`` whose envelope says ``success: true``."""
     if response.status_code != 200:
         return False
-    payload = _parse_payload(response)
-    return isinstance(payload, dict) and payload.get("success") is True
+    payload = decode_response(response)
+    return payload.is_object and payload.success is True
 
 
 def _key_fn(fingerprint: str) -> Callable[..., str]:
@@ -266,13 +251,12 @@ def cache_info(cache: CacheSpec = True) -> pd.DataFrame:
     try:
         for resp in session.cache.responses.values():
             url = urlsplit(resp.url)
-            payload = _parse_payload(resp)
-            result = payload.get("result") if isinstance(payload, dict) else None
+            page = decode_response(resp)
             rows.append(
                 {
                     "endpoint": f"{url.scheme}://{url.netloc}{url.path}",
                     "params": dict(parse_qsl(url.query)),
-                    "entries": len(result) if isinstance(result, list) else 0,
+                    "entries": len(page),
                     "size_bytes": len(resp.content or b""),
                     "created": _utc(resp.created_at),
                     "expires": _utc(resp.expires),
@@ -284,29 +268,13 @@ def cache_info(cache: CacheSpec = True) -> pd.DataFrame:
     return frame.sort_values("created", ignore_index=True) if len(frame) else frame
 
 
-def _dump_json(columns: dict[str, list[Any]]) -> bytes:
-    """JSON columns as bytes: orjson (fast to read back), pickle for what JSON cannot hold."""
-    try:
-        return b"J" + orjson.dumps(columns)
-    except (TypeError, orjson.JSONEncodeError):
-        return b"P" + pickle.dumps(columns, 5)
-
-
-def _load_json(blob: bytes) -> dict[str, list[Any]]:
-    if blob[:1] == b"J":
-        return orjson.loads(blob[1:])
-    if blob[:1] == b"P":
-        return pickle.loads(blob[1:])
-    raise ValueError("unknown JSON column encoding")
-
-
 class WindowStore:
     """Typed rows of closed time windows, kept beside the HTTP cache in the same file.
 
     A closed window's pages never change, so besides its raw pages (the HTTP
     cache, the source of truth) auditkit keeps the window's typed rows as Arrow
-    IPC (scalar columns) plus a pickle of the JSON columns. A warm load then
-    reads typed columns instead of re-parsing JSON. Entries are keyed like
+    IPC (JSON columns as their text). A warm load then reads typed columns
+    instead of re-parsing JSON. Entries are keyed like
     pages, by a hash that mixes in the credential's fingerprint; an unreadable
     entry counts as a miss and is deleted.
 
@@ -334,20 +302,20 @@ class WindowStore:
 
         An entry that cannot be read is a miss, and is deleted.
         """
-        rows: list[tuple[str, int, bytes, bytes]] = []
+        rows: list[tuple[str, int, bytes]] = []
         with self._db.connection() as con:
             for start in range(0, len(keys), 500):  # SQLite's variable limit
                 batch = keys[start : start + 500]
                 marks = ",".join("?" * len(batch))
                 rows += con.execute(
-                    f"SELECT key, pages, arrow, json FROM {self._TABLE} WHERE key IN ({marks})",
+                    f"SELECT key, pages, arrow FROM {self._TABLE} WHERE key IN ({marks})",
                     batch,
                 ).fetchall()
         found: dict[str, tuple[Chunk, int]] = {}
-        for key, pages, arrow, json_blob in rows:
+        for key, pages, arrow in rows:
             try:
                 table = pa.ipc.open_stream(pa.py_buffer(arrow)).read_all()
-                found[key] = (Chunk(table, _load_json(json_blob)), int(pages))
+                found[key] = (Chunk(table), int(pages))
             except Exception:  # any damage is a miss
                 self.delete(key)
         return found
@@ -358,7 +326,7 @@ class WindowStore:
         # Uncompressed: reading it back is ~70x faster than zstd, for ~4x the bytes.
         with pa.ipc.new_stream(sink, chunk.table.schema) as writer:
             writer.write_table(chunk.table)
-        row = (key, pages, time.time(), sink.getvalue().to_pybytes(), _dump_json(chunk.json))
+        row = (key, pages, time.time(), sink.getvalue().to_pybytes(), b"")
         with self._db.connection(commit=True) as con:
             con.execute(f"INSERT OR REPLACE INTO {self._TABLE} VALUES (?, ?, ?, ?, ?)", row)
 

@@ -136,17 +136,17 @@ def write_frame(df: Any, out: Path) -> None:
     JSON columns (``metadata``, ``old_value_json``, ``new_value_json``) become
     JSON text in Parquet and CSV.
     """
-    import orjson
+    import pandas as pd
 
+    from .jsonarray import json_texts
     from .schema import COLUMNS
 
     flat = df.copy()
     for col in COLUMNS:
         if col.kind == "json" and col.name in flat:
-            flat[col.name] = [
-                None if v is None else orjson.dumps(v, option=orjson.OPT_SORT_KEYS).decode()
-                for v in flat[col.name]
-            ]
+            flat[col.name] = pd.Series(
+                json_texts(flat[col.name]).to_pylist(), index=flat.index, dtype="string"
+            )
     suffix = out.suffix.lower()
     tmp = out.with_name(f".{out.name}.part")
     if suffix == ".parquet":

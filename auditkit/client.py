@@ -32,7 +32,6 @@ from urllib.parse import urlsplit
 import pandas as pd
 import requests
 
-from .cache import _parse_payload
 from .credentials import Credentials
 from .errors import (
     APIError,
@@ -44,6 +43,8 @@ from .errors import (
     TransportError,
 )
 from .query import AuditLogQuery, Window
+from .schema import Chunk
+from .wire import Payload, decode_response
 
 __all__ = ["DEFAULT_BASE_URL", "AuditLogClient", "Page", "RetryPolicy", "resolve_base_url"]
 
@@ -148,11 +149,34 @@ class RetryPolicy:
 
 @dataclass
 class Page:
-    """One page of results."""
+    """One page of results.
 
-    records: list[Any]
-    result_info: dict[str, Any]
+    Its envelope is decoded where it arrived; its records are typed on the
+    first access of :attr:`rows` (the loader does that in one thread, while
+    other threads wait on the network).
+    """
+
+    payload: Payload
     from_cache: bool
+
+    def __len__(self) -> int:
+        return len(self.payload)
+
+    @property
+    def rows(self) -> Chunk:
+        """The page's records, typed."""
+        rows = self.payload.rows
+        return rows if rows is not None else Chunk.empty()
+
+    @property
+    def ids(self) -> list[Any]:
+        """Each record's ``id`` as sent."""
+        return self.payload.ids or []
+
+    @property
+    def result_info(self) -> dict[str, Any]:
+        """The envelope's ``result_info`` (paging hints)."""
+        return self.payload.result_info
 
 
 @dataclass
@@ -214,12 +238,6 @@ def _announced_pages(info: Mapping[str, Any], per_page: int) -> int:
     if isinstance(pages, int) and not isinstance(pages, bool) and pages > 0:
         return pages
     return 0
-
-
-def _errors_of(payload: Any) -> list[dict[str, Any]]:
-    if isinstance(payload, dict) and isinstance(payload.get("errors"), list):
-        return [e for e in payload["errors"] if isinstance(e, dict)]
-    return []
 
 
 class _Retry(Exception):
@@ -361,18 +379,14 @@ class AuditLogClient:
         if not from_cache:
             self.stats.add(requests=1)
         status = response.status_code
-        payload = _parse_payload(response)
-        errors = _errors_of(payload)
-        if status == 200 and isinstance(payload, dict):
-            if payload.get("success") is True:
-                records = payload.get("result")
-                if records is None:
-                    records = []
-                if not isinstance(records, list):
+        payload = decode_response(response)
+        errors = payload.errors
+        if status == 200 and payload.is_object:
+            if payload.success is True:
+                if payload.ids is None:
                     raise APIError("response 'result' is not a list", status=status, url=url)
-                info = payload.get("result_info")
                 self.stats.add(pages=1, pages_from_cache=int(from_cache))
-                return Page(records, info if isinstance(info, dict) else {}, from_cache)
+                return Page(payload, from_cache)
             self._raise_auth(status, errors, url)
             raise _Retry(
                 APIError("200 OK with success: false", status=status, errors=errors, url=url)
@@ -425,9 +439,9 @@ class AuditLogClient:
             for number in range(1, MAX_PAGES + 1):
                 page = ahead.popleft().result() if ahead else fetch(number)
                 yield page
-                if len(page.records) < query.per_page:
+                if len(page) < query.per_page:
                     return
-                ids = {r.get("id") if isinstance(r, dict) else None for r in page.records}
+                ids = set(page.ids)
                 if ids <= seen:
                     raise IncompleteLoadError(
                         f"page {number} repeated entries already seen; the server is not "
@@ -458,17 +472,12 @@ class AuditLogClient:
             "page": "1",
         }
         page = self.get_page(query.path, params, cacheable=window.cacheable)
-        if not page.records:
+        if not len(page):
             return None
-        first = page.records[0]
-        when = first.get("when") if isinstance(first, dict) else None
-        try:
-            ts = pd.Timestamp(when) if isinstance(when, str) and when else None
-        except (ValueError, OverflowError):
-            ts = None
-        if ts is None or ts is pd.NaT:
+        when = page.rows.table.column("when")[0].as_py()
+        if when is None:
             return False
-        return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        return pd.Timestamp(when).tz_convert("UTC")
 
     def stream_to(self, path: str, params: Mapping[str, str], write: Callable[[bytes], Any]) -> int:
         """GET ``path`` without caching and hand the body to ``write`` in chunks.
@@ -484,7 +493,7 @@ class AuditLogClient:
         try:
             with self._stream(url, params) as response:
                 if response.status_code != 200:
-                    errors = _errors_of(_parse_payload(response))
+                    errors = decode_response(response).errors
                     self._raise_for_status(response, errors, url, "export failed")
                 total = 0
                 for chunk in response.iter_content(chunk_size=1 << 16):

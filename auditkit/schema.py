@@ -38,10 +38,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-import orjson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from .jsonarray import JSONArray, decode_text, encode_value
 
 __all__ = [
     "COLUMNS",
@@ -222,10 +223,8 @@ def as_text(value: Any, nulls: frozenset[str] = frozenset()) -> str | None:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return str(value)
-    try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
-    except (TypeError, orjson.JSONEncodeError):
-        return str(value)
+    text = encode_value(value, sort_keys=True) if isinstance(value, dict | list) else None
+    return str(value) if text is None else text.decode()
 
 
 def _text_values(values: list[Any], col: Column) -> list[str | None]:
@@ -248,16 +247,25 @@ def _category_dtype(col: Column, observed: Iterable[str | None]) -> pd.Categoric
 _ARROW_WHEN = pa.timestamp("us", tz="UTC")
 
 
-def _arrow_text(col: Column, values: list[Any]) -> pa.Array:
-    """Clean text as an Arrow string array; the common case never leaves C."""
+def _arrow_text(col: Column, values: Sequence[Any]) -> pa.Array:
+    """Text as an Arrow string array; the common case never leaves C.
+
+    Values that are not strings are written as text here; ``""`` and the
+    column's null literals are left for :func:`_clean_text`, which runs once
+    per frame rather than once per page.
+    """
     try:
-        arr = pa.array(values, type=pa.string())
+        return pa.array(values, type=pa.string())
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array(_text_values(values, col), type=pa.string())
-    nulls = pa.array(["", *col.null_literals], type=pa.string())
+        return pa.array(_text_values(list(values), col), type=pa.string())
+
+
+def _clean_text(col: Column, arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``""`` and the column's null literals become missing."""
+    nulls = pa.array(["", *col.null_literals], type=arr.type)
     mask = pc.is_in(arr, value_set=nulls)
     if pc.any(mask).as_py():
-        arr = pc.if_else(mask, pa.scalar(None, pa.string()), arr)
+        return pc.if_else(mask, pa.scalar(None, arr.type), arr)
     return arr
 
 
@@ -277,48 +285,95 @@ def _arrow_column(col: Column, values: list[Any]) -> pa.Array:
     return _arrow_when(values)
 
 
+_ARROW_JSON = pa.large_string()
+
+
+def _json_text(value: Any) -> bytes | None:
+    """A JSON column's value as compact JSON text: raw wire text is kept as it is."""
+    if type(value) is bytes:
+        return value if value[:1] in (b"{", b"[") else None
+    return encode_value(value)
+
+
+def _arrow_json(values: list[Any]) -> pa.Array:
+    texts = [_json_text(v) for v in values]
+    binary = pa.array(texts, type=pa.binary())
+    try:
+        return binary.cast(_ARROW_JSON)
+    except pa.ArrowInvalid:  # invalid UTF-8 inside a string: keep what can be read
+        fixed = [None if t is None else t.decode("utf-8", "replace") for t in texts]
+        return pa.array(fixed, type=_ARROW_JSON)
+
+
+def _derived(col: Column, source: pa.Array) -> pa.Array:
+    """``col`` (e.g. ``zone_name``) read out of the JSON column ``source``, per distinct text."""
+    encoded = pc.dictionary_encode(source)
+    key = col.path[1]
+    values = [
+        d.get(key) if type(d) is dict else None
+        for d in map(decode_text, encoded.dictionary.to_pylist())
+    ]
+    return _arrow_column(col, values).take(encoded.indices)
+
+
+_JSON_BY_WIRE = {c.path[0]: c.name for c in COLUMNS if c.kind == "json"}
+
+
 @dataclass(frozen=True)
 class Chunk:
-    """Typed rows on their way to a frame: scalar columns in Arrow, JSON columns as lists.
+    """Typed rows on their way to a frame: every column in one Arrow table.
 
-    Chunks are cheap to build per page or per window (in worker threads), to
-    store (Arrow IPC) and to concatenate; :func:`chunks_to_frame` turns any
-    number of them into one frame.
+    JSON columns are held as compact JSON text (``large_string``). Chunks are
+    cheap to build per page (in worker threads), to store (Arrow IPC) and to
+    concatenate; :func:`chunks_to_frame` turns any number of them into one frame.
     """
 
     table: pa.Table
-    json: dict[str, list[Any]]
 
     def __len__(self) -> int:
         return self.table.num_rows
 
     @classmethod
-    def from_columns(cls, columns: Mapping[str, list[Any]]) -> Chunk:
+    def from_columns(cls, columns: Mapping[str, Sequence[Any]]) -> Chunk:
         """Type raw columns from :func:`extract_columns`.
+
+        JSON columns take ``dict``/``list`` values, raw JSON text (``bytes``) or
+        a ready Arrow text array.
+        A column read out of a JSON column (``zone_name`` from ``metadata``) is
+        derived from it when ``columns`` does not hold it.
 
         Examples
         --------
         >>> len(Chunk.from_columns(extract_columns([{"id": "a"}, {"id": "b"}])))
         2
         """
-        arrays = {c.name: _arrow_column(c, columns[c.name]) for c in COLUMNS if c.kind != "json"}
-        json = {
-            c.name: [v if isinstance(v, dict | list) else None for v in columns[c.name]]
-            for c in COLUMNS
-            if c.kind == "json"
-        }
-        return cls(pa.table(arrays), json)
+        arrays: dict[str, pa.Array] = {}
+        for c in COLUMNS:
+            if c.kind == "json":
+                values = columns[c.name]
+                arrays[c.name] = values if isinstance(values, pa.Array) else _arrow_json(values)
+        for c in COLUMNS:
+            if c.kind == "json":
+                continue
+            if c.name in columns:
+                arrays[c.name] = _arrow_column(c, columns[c.name])
+            else:
+                arrays[c.name] = _derived(c, arrays[_JSON_BY_WIRE[c.path[0]]])
+        return cls(pa.table({c.name: arrays[c.name] for c in COLUMNS}))
+
+    @classmethod
+    def empty(cls) -> Chunk:
+        """A chunk with no rows."""
+        return cls.from_columns({c.name: [] for c in COLUMNS})
 
     @classmethod
     def concat(cls, chunks: Sequence[Chunk]) -> Chunk:
         """One chunk holding the rows of ``chunks`` in order."""
         if not chunks:
-            return cls.from_columns({c.name: [] for c in COLUMNS})
+            return cls.empty()
         if len(chunks) == 1:
             return chunks[0]
-        table = pa.concat_tables([c.table for c in chunks])
-        json = {name: [v for c in chunks for v in c.json[name]] for name in chunks[0].json}
-        return cls(table, json)
+        return cls(pa.concat_tables([c.table for c in chunks]))
 
 
 def chunks_to_frame(chunks: Sequence[Chunk]) -> pd.DataFrame:
@@ -332,11 +387,12 @@ def chunks_to_frame(chunks: Sequence[Chunk]) -> pd.DataFrame:
     whole = Chunk.concat(chunks)
     data: dict[str, Any] = {}
     for col in COLUMNS:
-        if col.kind == "json":
-            data[col.name] = pd.Series(whole.json[col.name], dtype=object)
-            continue
         arr = whole.table.column(col.name)
-        if col.kind == "string":
+        if col.kind in ("string", "category"):
+            arr = _clean_text(col, arr)
+        if col.kind == "json":
+            data[col.name] = pd.Series(JSONArray.from_arrow(arr))
+        elif col.kind == "string":
             data[col.name] = pd.Series(pd.arrays.ArrowStringArray(arr), dtype=STRING_DTYPE)
         elif col.kind == "category":
             data[col.name] = _categorical(col, arr)

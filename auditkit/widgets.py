@@ -51,10 +51,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import orjson
 import pandas as pd
 
 from auditkit.analysis import MISSING_LABEL, UNKNOWN_ACTOR, require_columns
+from auditkit.jsonarray import is_json_column, json_texts
 
 if TYPE_CHECKING:
     import ipywidgets
@@ -173,17 +173,6 @@ def _when_us(df: pd.DataFrame) -> np.ndarray:
     return pd.DatetimeIndex(when).as_unit("us").asi8.copy()
 
 
-def _json_text(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    if isinstance(value, str):
-        return value
-    try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
-    except (TypeError, orjson.JSONEncodeError):
-        return str(value)
-
-
 def _search_blob(df: pd.DataFrame) -> list[str]:
     """One lower-cased text per row: every value, JSON values and metadata as JSON text.
 
@@ -202,16 +191,8 @@ def _search_blob(df: pd.DataFrame) -> list[str]:
         col = df[name]
         if name == "when" or str(col.dtype) == "boolean" or col.dtype == bool:
             continue
-        if col.dtype == object:
-            dumps, opt = orjson.dumps, orjson.OPT_SORT_KEYS
-            try:
-                texts = [
-                    "" if v is None else (v if type(v) is str else dumps(v, option=opt).decode())
-                    for v in col.tolist()
-                ]
-            except (TypeError, orjson.JSONEncodeError):
-                texts = [_json_text(v) for v in col.tolist()]
-            arr = pa.array(texts, type=pa.large_string())
+        if col.dtype == object or is_json_column(col):
+            arr = pc.fill_null(json_texts(col), "")
         else:
             text = col if str(col.dtype) == "string[pyarrow]" else col.astype("string[pyarrow]")
             arr = pa.array(text.array)
@@ -729,8 +710,8 @@ class FilterPanel:
         target.parent.mkdir(parents=True, exist_ok=True)
         frame = self.filtered.copy()
         for name in frame.columns:
-            if frame[name].dtype == object:
-                frame[name] = [_json_text(v) or None for v in frame[name]]
+            if frame[name].dtype == object or is_json_column(frame[name]):
+                frame[name] = pd.Series(json_texts(frame[name]).to_pylist(), index=frame.index)
         if "when" in frame.columns and isinstance(frame["when"].dtype, pd.DatetimeTZDtype):
             frame["when"] = frame["when"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         frame.to_csv(target, index=False)

@@ -39,9 +39,9 @@ def test_dtypes_are_the_schema(real: pd.DataFrame) -> None:
         "zone_name": "string",
         "old_value": "string",
         "new_value": "string",
-        "old_value_json": "object",
-        "new_value_json": "object",
-        "metadata": "object",
+        "old_value_json": "json",
+        "new_value_json": "json",
+        "metadata": "json",
     }
     assert {c: str(t) for c, t in real.dtypes.items()} == expected
     assert {c: str(t) for c, t in empty_frame().dtypes.items()} == expected

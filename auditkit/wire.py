@@ -1,0 +1,347 @@
+"""Cloudflare's response envelope, decoded straight into typed columns.
+
+A page of 1,000 audit records is about 600 kB of JSON. Decoding it into a
+Python ``dict`` per record (and per nested object) and then picking the
+columns out costs several times more than downloading it. Here the page is
+decoded with msgspec into small structs **generated from**
+:data:`auditkit.schema.COLUMNS` (so the schema stays the one source of
+truth): only the fields the frame keeps are materialised, unknown keys are
+skipped in C, and the free-form JSON fields (``metadata``, ``oldValueJson``,
+``newValueJson``) are kept as their raw JSON text, never decoded.
+
+Any page the structs cannot describe (a record that is not an object, an
+``actor`` that is a string, ...) is decoded again the slow, general way and
+goes through :func:`auditkit.schema.extract_columns`, so odd shapes never
+break a load and give the same frame either way.
+
+Examples
+--------
+>>> page = decode_body(b'{"success":true,"errors":[],"result":[{"id":"a",'
+...                    b'"metadata":{"zone_name":"example.com"}}]}')
+>>> page.success, len(page), page.ids
+(True, 1, ['a'])
+>>> page.rows.table.column("zone_name").to_pylist()
+['example.com']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Sequence
+from operator import attrgetter
+from typing import Any
+
+import msgspec
+import numpy as np
+import pyarrow as pa
+
+from .schema import COLUMNS, Chunk, extract_columns
+
+__all__ = ["Payload", "decode_body", "decode_response", "rows_of"]
+
+#: Attribute under which a response keeps its decoded payload (decoded once).
+PAYLOAD_ATTR = "_auditkit_payload"
+
+
+class Payload:
+    """A decoded response body: the envelope at once, the records when first asked for.
+
+    Decoding the envelope (``success``, ``errors``, ``result_info``, and each
+    record's ``id``) is cheap and happens where the response arrives, in the
+    thread that fetched it; typing the records (:attr:`rows`) is the expensive
+    part and happens on first access, so the loader can do it in one thread
+    while others wait on the network.
+
+    Attributes
+    ----------
+    is_object
+        The body was a JSON object (``False`` for anything else, invalid JSON included).
+    success
+        The envelope's ``success`` value, as sent.
+    errors
+        The envelope's ``errors`` entries that are objects.
+    result_info
+        The envelope's ``result_info`` (``{}`` if absent or not an object).
+    ids
+        Each record's ``id`` as sent (``None`` where missing); ``None`` when
+        ``result`` is neither a list nor null.
+    """
+
+    __slots__ = ("_body", "_lock", "_rows", "errors", "ids", "is_object", "result_info", "success")
+
+    def __init__(
+        self,
+        is_object: bool,
+        success: Any = None,
+        errors: Any = None,
+        result_info: Any = None,
+        ids: list[Any] | None = None,
+        *,
+        body: bytes = b"",
+        rows: Chunk | None = None,
+    ) -> None:
+        self.is_object = is_object
+        self.success = success
+        self.errors = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+        self.result_info = result_info if isinstance(result_info, dict) else {}
+        self.ids = ids
+        self._body = body
+        self._rows = rows
+        self._lock = threading.RLock()
+
+    def __len__(self) -> int:
+        return len(self.ids) if self.ids is not None else 0
+
+    @property
+    def rows(self) -> Chunk | None:
+        """The ``result`` records, typed; ``None`` when ``result`` is neither a list nor null."""
+        if self.ids is None:
+            return None
+        with self._lock:
+            if self._rows is None:
+                self._rows = rows_of([self])
+                self._body = b""
+            return self._rows
+
+    def _records(self) -> list[Any] | Chunk:
+        """The page's record structs, or its typed rows when the structs cannot describe it."""
+        if self._rows is not None:
+            return self._rows
+        if not self.ids:
+            return []
+        try:
+            return _RECORDS.decode(self._body).result or []
+        except msgspec.ValidationError:  # odd shapes: the general path
+            data = _LOOSE.decode(self._body)
+            self._rows = Chunk.from_columns(extract_columns(data.get("result") or []))
+            return self._rows
+
+
+_NOT_JSON = Payload(False)
+
+
+# ----------------------------------------------------------- structs from the schema
+
+_JSON_KEYS = {c.path[0] for c in COLUMNS if c.kind == "json"}
+
+
+def _schema_layout() -> tuple[list[str], dict[str, list[str]]]:
+    """Top-level wire keys the frame reads, and the keys read inside each nested object."""
+    top: list[str] = []
+    nested: dict[str, list[str]] = {}
+    for col in COLUMNS:
+        head = col.path[0]
+        if len(col.path) == 1 or head in _JSON_KEYS:
+            if head not in top:
+                top.append(head)
+        else:
+            nested.setdefault(head, []).append(col.path[1])
+    return [k for k in top if k not in nested], nested
+
+
+_TOP, _NESTED = _schema_layout()
+
+
+def _record_struct() -> type[msgspec.Struct]:
+    """A msgspec struct per nested object of the schema, and one for the record.
+
+    JSON fields are :class:`msgspec.Raw` (their text, undecoded). A nested
+    object that is absent decodes as an empty struct; one that is ``null`` or
+    not an object fails validation, and the page takes the general path.
+    """
+    fields: list[tuple[str, Any, Any]] = [
+        (key, msgspec.Raw, msgspec.Raw()) if key in _JSON_KEYS else (key, Any, None) for key in _TOP
+    ]
+    for head, keys in _NESTED.items():
+        inner = msgspec.defstruct(f"_{head}", [(k, Any, None) for k in keys], gc=False)
+        fields.append((head, inner, msgspec.field(default_factory=inner)))
+    # gc=False: plain data that cannot form cycles, so the collector need not
+    # scan 1,000 records a page (measured: half the decoding time).
+    return msgspec.defstruct("_Record", fields, gc=False)
+
+
+_Record = _record_struct()
+
+
+class _Records(msgspec.Struct, gc=False):
+    result: list[_Record] | None = None  # type: ignore[valid-type]
+
+
+class _Id(msgspec.Struct, gc=False):
+    id: Any = None
+
+
+class _Envelope(msgspec.Struct, gc=False):
+    """What the client needs of a page: the envelope and each record's id."""
+
+    result: list[_Id] | None = None
+    success: Any = None
+    errors: Any = None
+    result_info: Any = None
+
+
+_ENVELOPE = msgspec.json.Decoder(_Envelope)
+_RECORDS = msgspec.json.Decoder(_Records)
+_LOOSE = msgspec.json.Decoder()
+
+
+_ROW = attrgetter(*_TOP, *_NESTED)
+_INNER = {head: attrgetter(*keys) for head, keys in _NESTED.items()}
+_NAME = {col.path: col.name for col in COLUMNS}
+
+
+def _typed_rows(records: list[Any]) -> Chunk:
+    """Columns of decoded record structs: one C-level pass per object level, no per-field loop."""
+    if not records:
+        return Chunk.empty()
+    values = dict(zip((*_TOP, *_NESTED), zip(*map(_ROW, records), strict=True), strict=True))
+    columns: dict[str, Any] = {}
+    for key in _TOP:
+        if key in _JSON_KEYS:
+            columns[_NAME[(key,)]] = _raw_json(values[key])
+        elif (key,) in _NAME:
+            columns[_NAME[(key,)]] = values[key]
+    for head, keys in _NESTED.items():
+        inner = list(map(_INNER[head], values[head]))
+        per_key = zip(*inner, strict=True) if len(keys) > 1 else [inner]
+        for key, column in zip(keys, per_key, strict=True):
+            columns[_NAME[(head, key)]] = column
+    return Chunk.from_columns(columns)
+
+
+_OPENERS = np.array([ord("{"), ord("[")], dtype=np.uint8)
+
+
+def _raw_json(raws: Sequence[msgspec.Raw]) -> pa.Array:
+    """Raw JSON texts as one Arrow text array, without a Python object per value.
+
+    Objects and arrays are kept; anything else (``null``, strings, numbers,
+    an absent field) is missing, as :mod:`auditkit.schema` has it. Built from
+    buffers with numpy, so it never gives up the GIL (see :func:`rows_of`).
+    """
+    n = len(raws)
+    lengths = np.fromiter(map(len, raws), dtype=np.int64, count=n)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    data = np.frombuffer(b"".join(raws), dtype=np.uint8)
+    if not len(data):
+        return pa.nulls(n, pa.large_string())
+    first = data[np.minimum(offsets[:-1], len(data) - 1)]
+    valid = (lengths > 0) & np.isin(first, _OPENERS)
+    # Missing values take no bytes: keep only the valid ones' text.
+    keep = np.repeat(valid, lengths)
+    data = data[keep] if not keep.all() else data
+    kept = np.where(valid, lengths, 0)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(kept, out=offsets[1:])
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    arr = pa.LargeStringArray.from_buffers(
+        n, pa.py_buffer(offsets), pa.py_buffer(data), bitmap, int(n - valid.sum())
+    )
+    try:
+        arr.validate(full=True)  # UTF-8
+    except pa.ArrowInvalid:
+        texts = [
+            bytes(r).decode("utf-8", "replace") if ok else None
+            for r, ok in zip(raws, valid, strict=True)
+        ]
+        arr = pa.array(texts, type=pa.large_string())
+    return arr
+
+
+# ----------------------------------------------------------------- decoding
+
+
+def decode_body(body: bytes) -> Payload:
+    """Decode one response body into a :class:`Payload` (never raises).
+
+    Examples
+    --------
+    >>> decode_body(b"not json").is_object
+    False
+    >>> decode_body(b'{"success":false,"errors":[{"code":10000,"message":"no"}]}').errors
+    [{'code': 10000, 'message': 'no'}]
+    """
+    try:
+        env = _ENVELOPE.decode(body)
+    except msgspec.ValidationError:
+        return _loose(body)
+    except msgspec.DecodeError:
+        return _NOT_JSON
+    ids = [_hashable(r.id) for r in env.result] if env.result is not None else []
+    return Payload(True, env.success, env.errors, env.result_info, ids, body=body)
+
+
+def _hashable(value: Any) -> Any:
+    """An id as sent, or its JSON text when it is an object or array (ids are compared in sets)."""
+    return msgspec.json.encode(value).decode() if isinstance(value, dict | list) else value
+
+
+def rows_of(payloads: Sequence[Payload]) -> Chunk:
+    """The records of several pages, typed together (one Arrow conversion per column).
+
+    Typing pages in batches rather than one by one matters when other threads
+    are busy: every Arrow call releases the GIL and must win it back.
+
+    Examples
+    --------
+    >>> pages = [decode_body(b'{"success":true,"result":[{"id":"%d"}]}' % n) for n in (1, 2)]
+    >>> rows_of(pages).table.column("id").to_pylist()
+    ['1', '2']
+    """
+    parts: list[Chunk] = []
+    pending: list[Any] = []
+    for payload in payloads:
+        if payload.ids is None:
+            continue
+        with payload._lock:
+            records = payload._records()
+        if isinstance(records, Chunk):
+            if pending:
+                parts.append(_typed_rows(pending))
+                pending = []
+            parts.append(records)
+        else:
+            pending.extend(records)
+    if pending or not parts:
+        parts.append(_typed_rows(pending))
+    return Chunk.concat(parts)
+
+
+def _loose(body: bytes) -> Payload:
+    """The general path: any JSON, records through :func:`extract_columns`."""
+    try:
+        data = _LOOSE.decode(body)
+    except msgspec.DecodeError:
+        return _NOT_JSON
+    if not isinstance(data, dict):
+        return _NOT_JSON
+    result = data.get("result")
+    rows: Chunk | None = None
+    ids: list[Any] | None = None
+    if result is None:
+        ids, rows = [], Chunk.empty()
+    elif isinstance(result, list):
+        rows = Chunk.from_columns(extract_columns(result))
+        ids = [_hashable(r.get("id")) if isinstance(r, dict) else None for r in result]
+    return Payload(
+        True, data.get("success"), data.get("errors"), data.get("result_info"), ids, rows=rows
+    )
+
+
+def decode_response(response: Any) -> Payload:
+    """The decoded body of ``response``, decoded once and kept on the response.
+
+    The cache's filter and the client both need it; the second asks for free.
+    """
+    payload = getattr(response, PAYLOAD_ATTR, None)
+    if payload is None:
+        try:
+            body = response.content
+        except Exception:
+            body = b""
+        payload = decode_body(body if isinstance(body, bytes) else b"")
+        with contextlib.suppress(AttributeError):  # slotted response types
+            setattr(response, PAYLOAD_ATTR, payload)
+    return payload
