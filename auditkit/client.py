@@ -31,6 +31,8 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 import requests
+import urllib3
+from requests.adapters import HTTPAdapter
 
 from .credentials import Credentials
 from .errors import (
@@ -227,6 +229,39 @@ def _settle_environment(session: requests.Session, base_url: str) -> None:
     if bundle:
         session.verify = bundle
     session.trust_env = False
+    # Up to 2 x workers requests in flight (windows and prefetched pages): a pool
+    # as small as requests' default (10) would drop and reopen connections.
+    adapter = _WholeBodyAdapter(pool_maxsize=32)
+    for prefix in ("https://", "http://"):
+        session.mount(prefix, adapter)
+
+
+class _WholeBodyAdapter(HTTPAdapter):
+    """Reads a (non-streamed) body in one call instead of requests' 10 kB chunks.
+
+    A 600 kB page otherwise takes some sixty Python-level reads, each giving
+    up the GIL and winning it back; in one call it costs half the client CPU
+    (measured: 0.037 s against 0.075 s for 20 pages). Errors while reading are
+    raised as requests raises them, so retries see the same exceptions.
+    """
+
+    def send(self, request: requests.PreparedRequest, stream: bool = False, **kwargs: Any) -> Any:
+        response = super().send(request, stream=stream, **kwargs)
+        if not stream:
+            try:
+                response._content = response.raw.read(decode_content=True) or b""
+            except urllib3.exceptions.ProtocolError as exc:
+                raise requests.exceptions.ChunkedEncodingError(exc) from exc
+            except urllib3.exceptions.DecodeError as exc:
+                raise requests.exceptions.ContentDecodingError(exc) from exc
+            except urllib3.exceptions.ReadTimeoutError as exc:
+                raise requests.ConnectionError(exc) from exc
+            except urllib3.exceptions.SSLError as exc:
+                raise requests.exceptions.SSLError(exc) from exc
+            finally:
+                response.raw.release_conn()
+            response._content_consumed = True
+        return response
 
 
 def _announced_pages(info: Mapping[str, Any], per_page: int) -> int:

@@ -198,7 +198,7 @@ def load_audit_logs(
             credentials, root, cache_path, query, upper, now, retry, offline, workers, progress
         )
 
-    frame = _finish(chunks_to_frame(parts), query, upper)
+    frame = chunks_to_frame([_finish(Chunk.concat(parts), query, upper)])
     frame.attrs.update(
         {
             "query": query.describe(),
@@ -495,19 +495,32 @@ def _split(chunk: Chunk, windows: list[Window]) -> list[Chunk]:
     return pieces
 
 
-def _finish(frame: pd.DataFrame, query: AuditLogQuery, upper: pd.Timestamp) -> pd.DataFrame:
-    """Clip to ``since <= when < upper``, drop repeated ids, order by ``when``."""
-    when = frame["when"]
-    keep = when.isna() | (when < upper)
+def _finish(chunk: Chunk, query: AuditLogQuery, upper: pd.Timestamp) -> Chunk:
+    """Clip to ``since <= when < upper``, drop repeated ids, order by ``when`` (then ``id``).
+
+    Done on the Arrow table, before the frame exists: one take of the rows kept,
+    in their order, instead of a pandas copy per step.
+    """
+    table = chunk.table
+    when = table.column("when")
+    micros = pc.fill_null(when.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
+    missing = np.asarray(when.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    keep = missing | (micros < upper.value // 1000)
     if query.since is not None:
-        keep &= when.isna() | (when >= query.since)
-    ids = frame["id"]
-    keep &= ids.isna() | ~ids.duplicated()
-    frame = frame.loc[keep.to_numpy()]
+        keep &= missing | (micros >= query.since.value // 1000)
+    ids = table.column("id")
+    if len(ids):
+        codes, _ = pd.factorize(pd.array(ids, dtype=pd.StringDtype("pyarrow")))
+        first = np.zeros(len(codes), dtype=bool)
+        present = codes >= 0
+        _, first_rows = np.unique(codes[present], return_index=True)
+        first[np.flatnonzero(present)[first_rows]] = True
+        keep &= ~present | first
+    rows = np.flatnonzero(keep)
     order = "ascending" if query.direction == "asc" else "descending"
-    keys = pa.table({"when": pa.array(frame["when"]), "id": pa.array(frame["id"].array)})
+    keys = pa.table({"when": when.take(rows), "id": ids.take(rows)})
     position = pc.sort_indices(keys, sort_keys=[("when", order, "at_end"), ("id", order, "at_end")])
-    return frame.take(position.to_numpy()).reset_index(drop=True)
+    return Chunk(table.take(pa.array(rows[position.to_numpy()], type=pa.int64())))
 
 
 def export_audit_logs(
