@@ -186,27 +186,28 @@ _RECORDS = msgspec.json.Decoder(_Records)
 _LOOSE = msgspec.json.Decoder()
 
 
-_ROW = attrgetter(*_TOP, *_NESTED)
-_INNER = {head: attrgetter(*keys) for head, keys in _NESTED.items()}
 _NAME = {col.path: col.name for col in COLUMNS}
 
 
 def _typed_rows(records: list[Any]) -> Chunk:
-    """Columns of decoded record structs: one C-level pass per object level, no per-field loop."""
+    """Columns of decoded record structs.
+
+    One C-level ``map`` per field: no per-record tuples, so nothing for the
+    garbage collector to chase (per-record tuples cost twice as much in
+    collections as in building them).
+    """
     if not records:
         return Chunk.empty()
-    values = dict(zip((*_TOP, *_NESTED), zip(*map(_ROW, records), strict=True), strict=True))
     columns: dict[str, Any] = {}
     for key in _TOP:
-        if key in _JSON_KEYS:
-            columns[_NAME[(key,)]] = _raw_json(values[key])
-        elif (key,) in _NAME:
-            columns[_NAME[(key,)]] = values[key]
+        if (key,) not in _NAME:
+            continue
+        values = list(map(attrgetter(key), records))
+        columns[_NAME[(key,)]] = _raw_json(values) if key in _JSON_KEYS else values
     for head, keys in _NESTED.items():
-        inner = list(map(_INNER[head], values[head]))
-        per_key = zip(*inner, strict=True) if len(keys) > 1 else [inner]
-        for key, column in zip(keys, per_key, strict=True):
-            columns[_NAME[(head, key)]] = column
+        inner = list(map(attrgetter(head), records))
+        for key in keys:
+            columns[_NAME[(head, key)]] = list(map(attrgetter(key), inner))
     return Chunk.from_columns(columns)
 
 
