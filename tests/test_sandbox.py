@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import cloudflare
-import orjson
+import msgspec
 import pytest
 import requests
 
@@ -802,6 +802,18 @@ def test_success_false(small: sandbox.Sandbox) -> None:
     assert get(small).json()["success"] is True
 
 
+@pytest.mark.parametrize("bad", ["object", "surrogate", "cycle"])
+def test_unserialisable_record_is_an_internal_error(
+    bad: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    rec: Record = {"id": "x", "when": "2026-10-01T00:00:00Z", "metadata": {}}
+    rec["metadata"]["v"] = {"object": object(), "surrogate": "\ud800", "cycle": rec}[bad]
+    with sandbox.start(records=[rec]) as s:
+        assert error(get(s)) == (500, 1000)
+        assert get(s, {"since": "2026-10-02T00:00:00Z"}).json()["success"] is True
+    assert "not JSON-serialisable" in caplog.text
+
+
 def test_latency(small: sandbox.Sandbox) -> None:
     small.faults.latency = 0.2
     t0 = time.perf_counter()
@@ -1036,9 +1048,9 @@ def test_generator_is_deterministic_and_fast(recs: list[Record]) -> None:
         "166812e9-be49-4ea3-972a-b28c9773ca30",
         "58c63263-90a1-5cd2-a17d-f247c6361291",
     )
-    digest = hashlib.sha256(orjson.dumps(recs)).hexdigest()
+    digest = hashlib.sha256(msgspec.json.encode(recs)).hexdigest()
     assert digest == "b2c2d2662338b0f2effc10ddec2cf39dddd96d5e687db7eb5bac4bbaf4e556ec"
-    other = orjson.loads(sbdata._template.__wrapped__(1, None))
+    other = msgspec.json.decode(sbdata._template.__wrapped__(1, None))
     assert not set(ids(recs)) & {rec["id"] for _, rec in other}
 
 

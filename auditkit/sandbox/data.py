@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
-import orjson
+import msgspec
 
 __all__ = [
     "DAYS",
@@ -89,6 +89,11 @@ _ATTACKER_IP = "203.0.113.66"
 _BRUTE_FORCE_IP = "203.0.113.199"
 _CI_IP = "198.51.100.200"
 _ADMIN_EMAIL = "support@cloudflare.com"
+
+# The template is kept as compact JSON bytes (dict key order preserved) and decoded
+# afresh per call; msgspec's codecs are thread-safe, so one of each is shared.
+_ENCODE = msgspec.json.Encoder()
+_DECODE = msgspec.json.Decoder()
 
 
 # ---------------------------------------------------------------------------
@@ -1327,7 +1332,7 @@ def _template(seed: int, account_id: str | None) -> bytes:
     gen.plan_story()
     out = gen.run()
     out.sort(key=lambda tr: (tr[0], tr[1]["id"]), reverse=True)
-    return orjson.dumps(out)
+    return _ENCODE.encode(out)
 
 
 def generate_records(
@@ -1371,7 +1376,7 @@ def generate_records(
     base = base.replace(hour=0, minute=0, second=0, microsecond=0)
     base -= timedelta(days=base.weekday())
     out: list[dict[str, Any]] = []
-    for t, rec in orjson.loads(_template(seed, account_id)):
+    for t, rec in _DECODE.decode(_template(seed, account_id)):
         rec["when"] = (base + timedelta(microseconds=t)).isoformat() + "Z"
         out.append(rec)
     return out

@@ -89,7 +89,7 @@ from types import TracebackType
 from typing import Any, Literal, Self
 from urllib.parse import parse_qsl, urlsplit
 
-import orjson
+import msgspec
 
 from auditkit.sandbox.data import (
     Identity,
@@ -735,6 +735,14 @@ def _select(entries: list[_Entry], users: frozenset[str], q: _Query) -> list[dic
 # ---------------------------------------------------------------------------
 
 
+#: Compact JSON, dict keys in insertion order. Thread-safe: shared by the handler threads.
+_ENCODE = msgspec.json.Encoder()
+#: What encoding a record that is not plain JSON data can raise: unsupported types and
+#: dict keys (TypeError), lone surrogates and ints past Python's str-conversion limit
+#: (ValueError), cycles (RecursionError).
+_ENCODE_ERRORS = (msgspec.EncodeError, TypeError, ValueError, OverflowError, RecursionError)
+
+
 @dataclass
 class _Response:
     status: int
@@ -756,7 +764,7 @@ def _envelope_error(
         err["error_chain"] = [{"code": c, "message": m} for c, m in chain]
     errors = [err] + [{"code": c, "message": m} for c, m in extra or []]
     body = {"success": False, "errors": errors, "messages": [], "result": None}
-    return _Response(status, orjson.dumps(body))
+    return _Response(status, _ENCODE.encode(body))
 
 
 def _csv_cell(v: Any) -> str:
@@ -765,7 +773,7 @@ def _csv_cell(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, dict | list):
-        return orjson.dumps(v).decode()
+        return _ENCODE.encode(v).decode()
     return str(v)
 
 
@@ -1054,8 +1062,8 @@ class _Handler(BaseHTTPRequestHandler):
             "messages": [],
         }
         try:
-            return auth, _Response(200, orjson.dumps(body))
-        except orjson.JSONEncodeError:
+            return auth, _Response(200, _ENCODE.encode(body))
+        except _ENCODE_ERRORS:
             log.exception("sandbox: a stored record is not JSON-serialisable")
             return auth, _envelope_error(500, 1000, "Internal error")
 
