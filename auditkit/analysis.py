@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .jsonarray import decode_text, is_json_column
+from .jsonarray import JSONArray, decode_text, is_json_column
 from .schema import as_text
 
 __all__ = [
@@ -461,6 +461,15 @@ def _isin(s: pd.Series, values: str | Iterable[str], *, ignore_case: bool) -> np
     return text.isin(wanted).fillna(False).to_numpy(dtype=bool)
 
 
+def _json_values(col: pd.Series) -> list[Any]:
+    """Per row, a JSON column's value; each distinct value decoded once and shared (read only)."""
+    arr = col.array
+    if isinstance(arr, JSONArray):
+        distinct = [decode_text(text) for text in arr.texts.to_pylist()]
+        return [None if code < 0 else distinct[code] for code in arr.codes.tolist()]
+    return col.tolist()
+
+
 def _changes(df: pd.DataFrame, with_position: bool = False) -> pd.DataFrame:
     """The unfiltered long table of :func:`change_timeline`.
 
@@ -472,9 +481,9 @@ def _changes(df: pd.DataFrame, with_position: bool = False) -> pd.DataFrame:
     actions = _as_string(df["action_type"]).tolist()
     old_text = _as_string(df["old_value"]).tolist()
     new_text = _as_string(df["new_value"]).tolist()
-    old_json = df["old_value_json"].tolist()
-    new_json = df["new_value_json"].tolist()
-    meta = df["metadata"].tolist()
+    old_json = _json_values(df["old_value_json"])
+    new_json = _json_values(df["new_value_json"])
+    meta = _json_values(df["metadata"])
     positions: list[int] = []
     rows: list[tuple[str | None, str | None, str | None, str | None, str | None]] = []
     for i, (action, ot, nt, oj, nj, md) in enumerate(
@@ -962,8 +971,8 @@ class RuleContext:
 
         candidate = (
             _lower_actions(events).str.contains("setting", regex=False).fillna(False).to_numpy()
-            | np.fromiter(map(has_key, events["old_value_json"]), bool, len(events))
-            | np.fromiter(map(has_key, events["new_value_json"]), bool, len(events))
+            | np.fromiter(map(has_key, _json_values(events["old_value_json"])), bool, len(events))
+            | np.fromiter(map(has_key, _json_values(events["new_value_json"])), bool, len(events))
             | np.fromiter(map(json_text, events["old_value"]), bool, len(events))
             | np.fromiter(map(json_text, events["new_value"]), bool, len(events))
         )

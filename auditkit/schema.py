@@ -14,7 +14,9 @@ Cleaning rules, applied per column kind:
 - ``boolean``: only JSON ``true``/``false`` count; anything else is missing.
 - ``datetime``: RFC 3339 text, with or without fractional seconds, parsed to
   ``datetime64[us, UTC]``; unparseable values become ``NaT``.
-- ``json``: JSON objects and arrays are kept as Python ``dict``/``list``; anything
+- ``json``: JSON objects and arrays are kept, as their compact JSON text in a
+  :class:`~auditkit.jsonarray.JSONArray` column (dtype ``json``; each distinct
+  text stored once), read back as fresh ``dict``/``list`` objects; anything
   else is missing (``None``).
 
 No record is ever dropped: a record with missing or malformed fields is a row
@@ -109,7 +111,7 @@ class Column:
             "category": "category",
             "boolean": "boolean",
             "datetime": "datetime64[us, UTC]",
-            "json": "object (dict/list)",
+            "json": "json (dict/list)",
         }[self.kind]
 
 
@@ -422,18 +424,27 @@ def _categorical(col: Column, arr: pa.ChunkedArray) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
 
 
-def _parse_when(values: list[Any]) -> pd.DatetimeIndex:
+def _parse_when(values: Sequence[Any]) -> pd.DatetimeIndex:
+    """The values Arrow could not cast, parsed by pandas, each as it would be alone.
+
+    pandas picks one unit for a whole batch: beside a nanosecond fraction, a
+    date outside 1677-2262 comes out ``NaT``. Such values are parsed again one
+    by one, so a row's ``when`` never depends on the rows typed with it.
+    """
     text = [v if type(v) is str and v else None for v in values]
+    if not text:
+        return pd.DatetimeIndex([], dtype=WHEN_DTYPE)
     try:
         parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
+        micros = pd.DatetimeIndex(parsed).as_unit("us").asi8.copy()
     except (ValueError, OverflowError, TypeError):
-        # One pathological value can defeat the vectorised parser: parse one by one.
-        parsed = pd.DatetimeIndex([_parse_one(v) for v in text])
-    return (
-        pd.DatetimeIndex(parsed).as_unit("us")
-        if len(text)
-        else pd.DatetimeIndex([], dtype=WHEN_DTYPE)
-    )
+        # One pathological value can defeat the vectorised parser.
+        micros = np.full(len(text), np.iinfo(np.int64).min, dtype=np.int64)
+    for i in np.flatnonzero(micros == np.iinfo(np.int64).min):
+        ts = _parse_one(text[i])
+        if ts is not pd.NaT:
+            micros[i] = ts.as_unit("us").asm8.view("i8")
+    return pd.DatetimeIndex(micros.view("M8[us]")).tz_localize("UTC")
 
 
 def _parse_one(value: str | None) -> pd.Timestamp:

@@ -112,8 +112,11 @@ class Payload:
             return []
         try:
             return _RECORDS.decode(self._body).result or []
+        except UnicodeDecodeError:  # a stray byte in a text field: read it as U+FFFD
+            self._body = _valid_utf8(self._body)
+            return self._records()
         except msgspec.ValidationError:  # odd shapes: the general path
-            data = _LOOSE.decode(self._body)
+            data = _decode_loose(self._body)
             self._rows = Chunk.from_columns(extract_columns(data.get("result") or []))
             return self._rows
 
@@ -181,9 +184,23 @@ class _Envelope(msgspec.Struct, gc=False):
     result_info: Any = None
 
 
-_ENVELOPE = msgspec.json.Decoder(_Envelope)
-_RECORDS = msgspec.json.Decoder(_Records)
-_LOOSE = msgspec.json.Decoder()
+# float_hook: numbers beyond float range (valid JSON) read as +-inf, as json.loads reads them.
+_ENVELOPE = msgspec.json.Decoder(_Envelope, float_hook=float)
+_RECORDS = msgspec.json.Decoder(_Records, float_hook=float)
+_LOOSE = msgspec.json.Decoder(float_hook=float)
+
+
+def _valid_utf8(body: bytes) -> bytes:
+    """``body`` with invalid UTF-8 sequences replaced by U+FFFD."""
+    return body.decode("utf-8", "replace").encode()
+
+
+def _decode_loose(body: bytes) -> Any:
+    """Any JSON, stray bytes in strings read as U+FFFD."""
+    try:
+        return _LOOSE.decode(body)
+    except UnicodeDecodeError:
+        return _LOOSE.decode(_valid_utf8(body))
 
 
 _NAME = {col.path: col.name for col in COLUMNS}
@@ -266,6 +283,8 @@ def decode_body(body: bytes) -> Payload:
     """
     try:
         env = _ENVELOPE.decode(body)
+    except UnicodeDecodeError:  # a stray byte in a text field: read it as U+FFFD
+        return decode_body(_valid_utf8(body))
     except msgspec.ValidationError:
         return _loose(body)
     except msgspec.DecodeError:
@@ -313,7 +332,7 @@ def rows_of(payloads: Sequence[Payload]) -> Chunk:
 def _loose(body: bytes) -> Payload:
     """The general path: any JSON, records through :func:`extract_columns`."""
     try:
-        data = _LOOSE.decode(body)
+        data = _decode_loose(body)
     except msgspec.DecodeError:
         return _NOT_JSON
     if not isinstance(data, dict):

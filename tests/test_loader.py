@@ -556,7 +556,7 @@ def test_window_store_round_trips_json_values_exactly(tmp_path: Path) -> None:
     try:
         store = WindowStore(session)
         store.put("k", chunk, 3)
-        (back, pages), = store.get_many(["k"]).values()
+        ((back, pages),) = store.get_many(["k"]).values()
     finally:
         session.close()
     assert pages == 3 and back.table.equals(chunk.table)
