@@ -421,6 +421,7 @@ class AuditLogClient:
                 if payload.ids is None:
                     raise APIError("response 'result' is not a list", status=status, url=url)
                 self.stats.add(pages=1, pages_from_cache=int(from_cache))
+                payload.prepare()  # typed here, in the fetching thread, mostly outside the GIL
                 return Page(payload, from_cache)
             self._raise_auth(status, errors, url)
             raise _Retry(

@@ -198,7 +198,10 @@ def load_audit_logs(
             credentials, root, cache_path, query, upper, now, retry, offline, workers, progress
         )
 
-    frame = chunks_to_frame([_finish(Chunk.concat(parts), query, upper)])
+    # Windows are planned oldest first and pages come newest first: newest window first
+    # makes a default (newest-first) load arrive in order, so _finish need not copy it.
+    ordered = parts[::-1] if query.direction == "desc" else parts
+    frame = chunks_to_frame([_finish(Chunk.concat(ordered), query, upper)])
     frame.attrs.update(
         {
             "query": query.describe(),
@@ -360,16 +363,17 @@ class _Batch:
         self._pending.append(page)
         self.pages += 1
         if len(self._pending) >= self.SIZE:
-            self._flush()
+            self.flush()
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Type the pages waiting in the batch."""
         if self._pending:
             self._typed.append(rows_of([p.payload for p in self._pending]))
             self._pending = []
 
     def chunks(self) -> list[Chunk]:
         """Every page's rows, in order."""
-        self._flush()
+        self.flush()
         return self._typed
 
 
@@ -421,7 +425,13 @@ def _pipeline(
         futures = [pool.submit(walk, r) for r in range(len(runs))]
         remaining = len(runs)
         while remaining:
-            r, item = inbox.get()
+            try:
+                r, item = inbox.get_nowait()
+            except queue.Empty:
+                # Nothing has arrived: type what has, rather than all of it at the end.
+                for batch in batches:
+                    batch.flush()
+                r, item = inbox.get()
             if item is _END:
                 finish(runs[r], batches[r])
                 remaining -= 1
@@ -484,7 +494,18 @@ def _split(chunk: Chunk, windows: list[Window]) -> list[Chunk]:
     )
     slot = np.searchsorted(edges, micros, side="right") - 1
     slot[missing] = 0
-    rows = np.flatnonzero((slot >= 0) & (slot < len(windows)))
+    inside = (slot >= 0) & (slot < len(windows))
+    rows = np.flatnonzero(inside)
+    steps = np.diff(slot[rows])
+    monotonic = (steps <= 0).all() or (steps >= 0).all()
+    if monotonic and not missing.any() and (np.diff(rows) == 1).all():
+        # Pages come in time order: each day is already one contiguous block (no copy).
+        start = {int(k): int(i) for i, k in reversed(list(enumerate(slot[rows])))}
+        counts = np.bincount(slot[rows], minlength=len(windows))
+        return [
+            Chunk(chunk.table.slice(int(rows[start[k]]) if k in start else 0, int(counts[k])))
+            for k in range(len(windows))
+        ]
     rows = rows[np.argsort(slot[rows], kind="stable")]
     table = chunk.table.take(pa.array(rows, type=pa.int64()))
     counts = np.bincount(slot[rows], minlength=len(windows))
@@ -509,7 +530,7 @@ def _finish(chunk: Chunk, query: AuditLogQuery, upper: pd.Timestamp) -> Chunk:
     if query.since is not None:
         keep &= missing | (micros >= query.since.value // 1000)
     ids = table.column("id")
-    if len(ids):
+    if len(ids) and pc.count_distinct(ids, mode="all").as_py() < len(ids):
         codes, _ = pd.factorize(pd.array(ids, dtype=pd.StringDtype("pyarrow")))
         first = np.zeros(len(codes), dtype=bool)
         present = codes >= 0
@@ -520,7 +541,10 @@ def _finish(chunk: Chunk, query: AuditLogQuery, upper: pd.Timestamp) -> Chunk:
     order = "ascending" if query.direction == "asc" else "descending"
     keys = pa.table({"when": when.take(rows), "id": ids.take(rows)})
     position = pc.sort_indices(keys, sort_keys=[("when", order, "at_end"), ("id", order, "at_end")])
-    return Chunk(table.take(pa.array(rows[position.to_numpy()], type=pa.int64())))
+    taken = rows[position.to_numpy()]
+    if len(taken) == len(table) and (np.diff(taken) == 1).all():
+        return chunk  # nothing dropped and already in order: no copy
+    return Chunk(table.take(pa.array(taken, type=pa.int64())))
 
 
 def export_audit_logs(

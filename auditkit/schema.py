@@ -271,15 +271,21 @@ def _clean_text(col: Column, arr: pa.ChunkedArray) -> pa.ChunkedArray:
     return arr
 
 
-def _arrow_when(values: list[Any]) -> pa.Array:
+def _arrow_when(values: Sequence[Any] | pa.Array) -> pa.Array:
     try:
-        return pa.array(values, type=pa.string()).cast(_ARROW_WHEN)
+        text = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())
+        return text.cast(_ARROW_WHEN)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         # Odd values (dates without time, wrong types, out-of-range years): pandas, per value.
+        if isinstance(values, pa.Array):
+            values = values.to_pylist()
         return pa.array(_parse_when(values), type=_ARROW_WHEN)
 
 
-def _arrow_column(col: Column, values: list[Any]) -> pa.Array:
+def _arrow_column(col: Column, values: Sequence[Any] | pa.Array) -> pa.Array:
+    """``values`` typed for ``col``; an Arrow array of text (or booleans) is taken as it is."""
+    if isinstance(values, pa.Array) and col.kind != "datetime":
+        return values
     if col.kind in ("string", "category"):
         return _arrow_text(col, values)
     if col.kind == "boolean":

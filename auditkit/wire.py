@@ -35,6 +35,8 @@ from typing import Any
 import msgspec
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
 
 from .schema import COLUMNS, Chunk, extract_columns
 
@@ -103,6 +105,22 @@ class Payload:
                 self._rows = rows_of([self])
                 self._body = b""
             return self._rows
+
+    def prepare(self) -> None:
+        """Type the records now, in C++ outside the GIL where the page allows it.
+
+        Meant for the thread that fetched the page: pyarrow's JSON reader parses
+        the fields the frame keeps while other threads run Python. A page it
+        cannot read (odd shapes, stray bytes) is left for :attr:`rows`.
+        """
+        if self.ids is None or self._rows is not None or not self.ids:
+            return
+        rows = _arrow_rows(self._body, len(self.ids))
+        if rows is not None:
+            with self._lock:
+                if self._rows is None:
+                    self._rows = rows
+                    self._body = b""
 
     def _records(self) -> list[Any] | Chunk:
         """The page's record structs, or its typed rows when the structs cannot describe it."""
@@ -266,6 +284,75 @@ def _raw_json(raws: Sequence[msgspec.Raw]) -> pa.Array:
         ]
         arr = pa.array(texts, type=pa.large_string())
     return arr
+
+
+def _arrow_schema() -> pa.Schema:
+    """The envelope as pyarrow's JSON reader should type it: only the scalar fields kept."""
+    kinds = {"boolean": pa.bool_()}
+    top: list[pa.Field] = []
+    for key in _TOP:
+        if key not in _JSON_KEYS and (key,) in _NAME:
+            top.append(pa.field(key, kinds.get(_KIND[(key,)], pa.string())))
+    for head, keys in _NESTED.items():
+        inner = [pa.field(k, kinds.get(_KIND[(head, k)], pa.string())) for k in keys]
+        top.append(pa.field(head, pa.struct(inner)))
+    return pa.schema([pa.field("result", pa.list_(pa.struct(top)))])
+
+
+_KIND = {col.path: col.kind for col in COLUMNS}
+_ARROW_PARSE = pj.ParseOptions(
+    explicit_schema=_arrow_schema(), unexpected_field_behavior="ignore", newlines_in_values=True
+)
+
+
+_JSON_ONLY = msgspec.json.Decoder(
+    msgspec.defstruct(
+        "_JSONOnly",
+        [
+            (
+                "result",
+                list[  # type: ignore[misc]
+                    msgspec.defstruct(
+                        "_JSONFields",
+                        [(k, msgspec.Raw, msgspec.Raw()) for k in _TOP if k in _JSON_KEYS],
+                        gc=False,
+                    )
+                ],
+                [],
+            )
+        ],
+        gc=False,
+    ),
+    float_hook=float,
+)
+
+
+def _arrow_rows(body: bytes, count: int) -> Chunk | None:
+    """A page's records typed by pyarrow's JSON reader (scalar fields) and msgspec (raw
+    JSON fields); ``None`` when the page holds anything the reader will not type."""
+    try:
+        table = pj.read_json(
+            pa.BufferReader(body),
+            read_options=pj.ReadOptions(use_threads=False, block_size=len(body) + 1),
+            parse_options=_ARROW_PARSE,
+        )
+        records = pc.list_flatten(table.column("result")).combine_chunks()
+        raw = _JSON_ONLY.decode(body).result
+    except (pa.ArrowException, ValueError, msgspec.DecodeError):
+        return None
+    if len(records) != count or len(raw) != count:
+        return None
+    columns: dict[str, Any] = {}
+    for key in _TOP:
+        if key in _JSON_KEYS:
+            columns[_NAME[(key,)]] = _raw_json(list(map(attrgetter(key), raw)))
+        elif (key,) in _NAME:
+            columns[_NAME[(key,)]] = pc.struct_field(records, key)
+    for head, keys in _NESTED.items():
+        inner = pc.struct_field(records, head)
+        for key in keys:
+            columns[_NAME[(head, key)]] = pc.struct_field(inner, key)
+    return Chunk.from_columns(columns)
 
 
 # ----------------------------------------------------------------- decoding

@@ -344,9 +344,14 @@ def target_cold(ctx: Ctx, srv: Server) -> None:
         "plain": lambda: plain(srv),
         "auditkit+cache": cold_cache,
     }
-    if HAS_SDK:
-        cases["sdk"] = lambda: sdk(srv)
     t = measure(cases, ctx.args.repeat)
+    if HAS_SDK:
+        # Its own interleaved rounds, after the others: the SDK path builds 20,000 pydantic
+        # models and a 58-column object frame, and whatever runs next in the process is
+        # slowed by the aftermath (measured: auditkit and the floor alike, by up to a third),
+        # which would otherwise leak into the floor ratio of the rounds it shares.
+        sdk_times = measure({"auditkit": cold, "sdk": lambda: sdk(srv)}, ctx.args.repeat)
+        t["sdk"], t["auditkit (sdk rounds)"] = sdk_times["sdk"], sdk_times["auditkit"]
     verdict(
         "cold load",
         f"auditkit {secs(med(t['auditkit']))} | floor {secs(med(t['floor']))}",
@@ -355,10 +360,10 @@ def target_cold(ctx: Ctx, srv: Server) -> None:
         paired(t["auditkit"], t["floor"]) <= 1.5,
     )
     if HAS_SDK:
-        speedup = paired(t["sdk"], t["auditkit"])
+        speedup = paired(t["sdk"], t["auditkit (sdk rounds)"])
         verdict(
             "cold vs SDK",
-            f"auditkit {secs(med(t['auditkit']))} | SDK {secs(med(t['sdk']))}",
+            f"auditkit {secs(med(t['auditkit (sdk rounds)']))} | SDK {secs(med(t['sdk']))}",
             f"speed-up {speedup:.2f}x",
             ">= 6x",
             speedup >= 6,
@@ -375,7 +380,10 @@ def target_cold(ctx: Ctx, srv: Server) -> None:
     )
     refs = f"plain loop {paired(t['plain'], t['floor']):.2f}x floor (issue: ~3x)"
     if HAS_SDK:
-        refs += f"; SDK path {paired(t['sdk'], t['floor']):.2f}x floor (issue: ~13x)"
+        refs += (
+            f"; SDK path {med(t['sdk']) / med(t['floor']):.2f}x floor "
+            "(medians; SDK in its own rounds) (issue: ~13x)"
+        )
     note("reference points: " + refs)
     note(
         f"requests per cold load: auditkit {attrs[-1]['requests']} over "

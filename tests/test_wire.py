@@ -62,6 +62,25 @@ def fast_frame(body: bytes) -> pd.DataFrame:
     return chunks_to_frame([rows])
 
 
+def prepared_frame(body: bytes) -> tuple[pd.DataFrame, bool]:
+    """The frame of ``body`` typed as the loader types it (``prepare()`` in the fetching
+    thread), and whether pyarrow's JSON reader did the typing."""
+    payload = decode_body(body)
+    typed: list[Any] = []
+    real = wire._arrow_rows
+
+    def spy(body: bytes, count: int) -> Any:
+        typed.append(real(body, count))
+        return typed[-1]
+
+    with mock.patch.object(wire, "_arrow_rows", spy):
+        payload.prepare()
+    by_arrow = bool(typed) and typed[0] is not None
+    rows = payload.rows
+    assert rows is not None
+    return chunks_to_frame([rows]), by_arrow
+
+
 @contextmanager
 def general_path_spy() -> Iterator[mock.MagicMock]:
     """Counts the pages that take the general decode (``extract_columns`` in :mod:`wire`)."""
@@ -266,6 +285,36 @@ def test_rows_of_any_pages_is_each_page_alone_concatenated(pages: list[list[Any]
     together = chunks_to_frame([rows_of([decode_body(body_of(p)) for p in pages])])
     assert_same_frame(together, alone(pages))
     assert_same_frame(together, records_to_frame([r for p in pages for r in p]))
+
+
+@PROPERTY
+@given(st.lists(st.one_of(well_formed, struct_shaped, any_shape), max_size=8), encoders)
+def test_arrow_path_gives_the_reference_frame(records: list[Any], encoder: str) -> None:
+    body = ENCODERS[encoder]({"success": True, "errors": [], "result": records})
+    got, _ = prepared_frame(body)
+    assert_same_frame(got, records_to_frame(records))
+
+
+@PROPERTY
+@given(st.lists(well_formed, min_size=1, max_size=8))
+def test_arrow_path_types_well_formed_pages(records: list[Any]) -> None:
+    got, by_arrow = prepared_frame(body_of(records))
+    assert by_arrow
+    assert_same_frame(got, records_to_frame(records))
+
+
+def test_arrow_path_leaves_odd_pages_to_the_other_decoders() -> None:
+    records = [{"id": 7, "when": "2026-10-01T00:00:00Z"}, {"id": "b", "actor": "x"}]
+    got, by_arrow = prepared_frame(body_of(records))
+    assert not by_arrow
+    assert got["id"].tolist() == ["7", "b"]
+    assert_same_frame(got, records_to_frame(records))
+
+
+def test_real_records_through_the_arrow_path(real_records: list[dict[str, Any]]) -> None:
+    got, by_arrow = prepared_frame(body_of(real_records))
+    assert by_arrow
+    assert_same_frame(got, records_to_frame(real_records))
 
 
 def test_real_records_give_the_reference_frame(real_records: list[dict[str, Any]]) -> None:
