@@ -82,7 +82,8 @@ sandbox load above runs without a cache).""",
 
 One row per audit-log entry, newest first. Text columns are pyarrow strings, the
 few-valued ones categories, `when` is UTC, and the structured values (`metadata`,
-`old_value_json`, `new_value_json`) stay Python dicts.""",
+`old_value_json`, `new_value_json`) have the `json` dtype: each distinct JSON text is
+stored once, and reading a value gives a dict.""",
     ),
     ("code", "df.head()"),
     ("code", 'df.dtypes.to_frame("dtype").T'),
