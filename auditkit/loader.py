@@ -384,15 +384,16 @@ def _pipeline(
     workers: int,
     bar: Progress,
 ) -> None:
-    """Page the runs in ``workers`` threads; type every page in this thread.
+    """Page the runs in ``workers`` threads; finish them in this one.
 
-    Worker threads only fetch (HTTP, and the envelope's cheap checks) and hand
-    each page over through a bounded queue; this thread types the records
-    (:attr:`Page.rows`) as pages arrive and finishes each run when its last page
-    is in. Typing in one thread is about twice as cheap in CPU as typing in
-    many (measured: 0.31 s against 0.62 s for 20,000 entries), and it overlaps
-    with the other threads' waiting on the network. The first failure in any
-    thread stops them all and is raised here.
+    Worker threads fetch, and type what pyarrow's JSON reader can type outside
+    the GIL (:meth:`~auditkit.wire.Payload.prepare`); they hand each page over
+    through a bounded queue. This thread types whatever is left in Python
+    (:attr:`Page.rows`, a few pages at a time, and whenever it has nothing else
+    to do) and finishes each run when its last page is in. Python-level typing
+    stays in one thread because in many it costs about twice the CPU (measured:
+    0.31 s against 0.62 s for 20,000 entries). The first failure in any thread
+    stops them all and is raised here.
     """
     stop = threading.Event()
     inbox: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=4 * workers)

@@ -2,17 +2,25 @@
 
 A page of 1,000 audit records is about 600 kB of JSON. Decoding it into a
 Python ``dict`` per record (and per nested object) and then picking the
-columns out costs several times more than downloading it. Here the page is
-decoded with msgspec into small structs **generated from**
-:data:`auditkit.schema.COLUMNS` (so the schema stays the one source of
-truth): only the fields the frame keeps are materialised, unknown keys are
-skipped in C, and the free-form JSON fields (``metadata``, ``oldValueJson``,
-``newValueJson``) are kept as their raw JSON text, never decoded.
+columns out costs several times more than downloading it. Here no record
+ever becomes a dict. A page goes through up to three decoders, each built
+from :data:`auditkit.schema.COLUMNS` (so the schema stays the one source of
+truth), and all three give the same rows (``tests/test_wire.py``):
 
-Any page the structs cannot describe (a record that is not an object, an
-``actor`` that is a string, ...) is decoded again the slow, general way and
-goes through :func:`auditkit.schema.extract_columns`, so odd shapes never
-break a load and give the same frame either way.
+1. :meth:`Payload.prepare`, in the thread that fetched the page: pyarrow's
+   JSON reader types the scalar fields in C++, outside the GIL, and msgspec
+   cuts out the free-form JSON fields (``metadata``, ``oldValueJson``,
+   ``newValueJson``) as raw text, never decoded.
+2. Pages the reader will not type (an ``id`` that is a number, a ``result``
+   that is not ``true``/``false``, a stray byte): msgspec structs with only
+   the fields the frame keeps, typed a few pages at a time (:func:`rows_of`).
+3. Pages the structs cannot describe (a record that is not an object, an
+   ``actor`` that is ``null`` or a string): the general decode, through
+   :func:`auditkit.schema.extract_columns`, for any shape at all.
+
+The envelope itself (``success``, ``errors``, ``result_info``, each record's
+``id``) is decoded first and cheaply, for the client's checks and the cache's
+filter.
 
 Examples
 --------
@@ -51,9 +59,9 @@ class Payload:
 
     Decoding the envelope (``success``, ``errors``, ``result_info``, and each
     record's ``id``) is cheap and happens where the response arrives, in the
-    thread that fetched it; typing the records (:attr:`rows`) is the expensive
-    part and happens on first access, so the loader can do it in one thread
-    while others wait on the network.
+    thread that fetched it. Typing the records is the expensive part: the
+    client asks for it there too (:meth:`prepare`, mostly outside the GIL);
+    what that leaves undone happens on first access of :attr:`rows`.
 
     Attributes
     ----------
