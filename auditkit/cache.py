@@ -31,7 +31,7 @@ import os
 import sqlite3
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -322,13 +322,22 @@ class WindowStore:
 
     def put(self, key: str, chunk: Chunk, pages: int) -> None:
         """Store a closed window's chunk."""
-        sink = pa.BufferOutputStream()
-        # Uncompressed: reading it back is ~70x faster than zstd, for ~4x the bytes.
-        with pa.ipc.new_stream(sink, chunk.table.schema) as writer:
-            writer.write_table(chunk.table)
-        row = (key, pages, time.time(), sink.getvalue().to_pybytes(), b"")
-        with self._db.connection(commit=True) as con:
-            con.execute(f"INSERT OR REPLACE INTO {self._TABLE} VALUES (?, ?, ?, ?, ?)", row)
+        self.put_many([(key, chunk, pages)])
+
+    def put_many(self, entries: Sequence[tuple[str, Chunk, int]]) -> None:
+        """Store several closed windows' chunks (``(key, chunk, pages)``) in one transaction."""
+        rows = []
+        for key, chunk, pages in entries:
+            sink = pa.BufferOutputStream()
+            # Uncompressed: reading it back is ~70x faster than zstd, for ~4x the bytes.
+            with pa.ipc.new_stream(sink, chunk.table.schema) as writer:
+                writer.write_table(chunk.table)
+            rows.append((key, pages, time.time(), sink.getvalue().to_pybytes(), b""))
+        if rows:
+            with self._db.connection(commit=True) as con:
+                con.executemany(
+                    f"INSERT OR REPLACE INTO {self._TABLE} VALUES (?, ?, ?, ?, ?)", rows
+                )
 
     def delete(self, key: str) -> None:
         with self._db.connection(commit=True) as con:

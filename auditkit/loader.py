@@ -323,11 +323,14 @@ def _fetch_windows(
     def finish(run: list[tuple[int, Window]], batch: _Batch) -> None:
         whole, pages = Chunk.concat(batch.chunks()), batch.pages
         pieces = [whole] if len(run) == 1 else _split(whole, [w for _, w in run])
+        stored: list[tuple[str, Chunk, int]] = []
         for n, ((index, _), piece) in enumerate(zip(run, pieces, strict=True)):
             key = keys[index]
-            if store is not None and key is not None:
-                store.put(key, piece, pages if n == 0 else 0)
+            if key is not None:
+                stored.append((key, piece, pages if n == 0 else 0))
             done[index] = piece
+        if store is not None:
+            store.put_many(stored)  # a run's days in one transaction
         bar.update(windows=len(run))
 
     try:
