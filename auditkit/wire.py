@@ -78,7 +78,17 @@ class Payload:
         ``result`` is neither a list nor null.
     """
 
-    __slots__ = ("_body", "_lock", "_rows", "errors", "ids", "is_object", "result_info", "success")
+    __slots__ = (
+        "_body",
+        "_lock",
+        "_raws",
+        "_rows",
+        "errors",
+        "ids",
+        "is_object",
+        "result_info",
+        "success",
+    )
 
     def __init__(
         self,
@@ -98,6 +108,7 @@ class Payload:
         self.ids = ids
         self._body = body
         self._rows = rows
+        self._raws: list[Any] | None = None
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
@@ -123,12 +134,13 @@ class Payload:
         """
         if self.ids is None or self._rows is not None or not self.ids:
             return
-        rows = _arrow_rows(self._body, len(self.ids))
+        rows = _arrow_rows(self._body, self._raws or [])
         if rows is not None:
             with self._lock:
                 if self._rows is None:
                     self._rows = rows
                     self._body = b""
+                    self._raws = None
 
     def _records(self) -> list[Any] | Chunk:
         """The page's record structs, or its typed rows when the structs cannot describe it."""
@@ -197,8 +209,12 @@ class _Records(msgspec.Struct, gc=False):
     result: list[_Record] | None = None  # type: ignore[valid-type]
 
 
-class _Id(msgspec.Struct, gc=False):
-    id: Any = None
+# Each record's id, and its free-form JSON fields as raw text (for Payload.prepare).
+_Id = msgspec.defstruct(
+    "_Id",
+    [("id", Any, None)] + [(k, msgspec.Raw, msgspec.Raw()) for k in _TOP if k in _JSON_KEYS],
+    gc=False,
+)
 
 
 class _Envelope(msgspec.Struct, gc=False):
@@ -272,13 +288,13 @@ def _raw_json(raws: Sequence[msgspec.Raw]) -> pa.Array:
     if not len(data):
         return pa.nulls(n, pa.large_string())
     first = data[np.minimum(offsets[:-1], len(data) - 1)]
-    valid = (lengths > 0) & np.isin(first, _OPENERS)
-    # Missing values take no bytes: keep only the valid ones' text.
-    keep = np.repeat(valid, lengths)
-    data = data[keep] if not keep.all() else data
-    kept = np.where(valid, lengths, 0)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(kept, out=offsets[1:])
+    valid = (lengths > 0) & ((first == _OPENERS[0]) | (first == _OPENERS[1]))
+    if lengths[~valid].any():
+        # Missing values take no bytes: keep only the valid ones' text (an absent
+        # field has none already; a ``null`` or a string has some).
+        data = data[np.repeat(valid, lengths)]
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.where(valid, lengths, 0), out=offsets[1:])
     bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
     arr = pa.LargeStringArray.from_buffers(
         n, pa.py_buffer(offsets), pa.py_buffer(data), bitmap, int(n - valid.sum())
@@ -313,31 +329,10 @@ _ARROW_PARSE = pj.ParseOptions(
 )
 
 
-_JSON_ONLY = msgspec.json.Decoder(
-    msgspec.defstruct(
-        "_JSONOnly",
-        [
-            (
-                "result",
-                list[  # type: ignore[misc]
-                    msgspec.defstruct(
-                        "_JSONFields",
-                        [(k, msgspec.Raw, msgspec.Raw()) for k in _TOP if k in _JSON_KEYS],
-                        gc=False,
-                    )
-                ],
-                [],
-            )
-        ],
-        gc=False,
-    ),
-    float_hook=float,
-)
-
-
-def _arrow_rows(body: bytes, count: int) -> Chunk | None:
-    """A page's records typed by pyarrow's JSON reader (scalar fields) and msgspec (raw
-    JSON fields); ``None`` when the page holds anything the reader will not type."""
+def _arrow_rows(body: bytes, raw: list[Any]) -> Chunk | None:
+    """A page's records typed by pyarrow's JSON reader (the scalar fields), with the raw
+    JSON fields the envelope's decode cut out (``raw``); ``None`` when the page holds
+    anything the reader will not type."""
     try:
         table = pj.read_json(
             pa.BufferReader(body),
@@ -345,10 +340,9 @@ def _arrow_rows(body: bytes, count: int) -> Chunk | None:
             parse_options=_ARROW_PARSE,
         )
         records = pc.list_flatten(table.column("result")).combine_chunks()
-        raw = _JSON_ONLY.decode(body).result
-    except (pa.ArrowException, ValueError, msgspec.DecodeError):
+    except (pa.ArrowException, ValueError):
         return None
-    if len(records) != count or len(raw) != count:
+    if len(records) != len(raw) or not raw:
         return None
     columns: dict[str, Any] = {}
     for key in _TOP:
@@ -384,8 +378,11 @@ def decode_body(body: bytes) -> Payload:
         return _loose(body)
     except msgspec.DecodeError:
         return _NOT_JSON
-    ids = [_hashable(r.id) for r in env.result] if env.result is not None else []
-    return Payload(True, env.success, env.errors, env.result_info, ids, body=body)
+    records = env.result
+    ids = [_hashable(r.id) for r in records] if records is not None else []
+    payload = Payload(True, env.success, env.errors, env.result_info, ids, body=body)
+    payload._raws = records
+    return payload
 
 
 def _hashable(value: Any) -> Any:

@@ -69,8 +69,8 @@ def prepared_frame(body: bytes) -> tuple[pd.DataFrame, bool]:
     typed: list[Any] = []
     real = wire._arrow_rows
 
-    def spy(body: bytes, count: int) -> Any:
-        typed.append(real(body, count))
+    def spy(body: bytes, raw: list[Any]) -> Any:
+        typed.append(real(body, raw))
         return typed[-1]
 
     with mock.patch.object(wire, "_arrow_rows", spy):
