@@ -227,6 +227,7 @@ class _Envelope(msgspec.Struct, gc=False):
 
 
 # float_hook: numbers beyond float range (valid JSON) read as +-inf, as json.loads reads them.
+_ID = attrgetter("id")
 _ENVELOPE = msgspec.json.Decoder(_Envelope, float_hook=float)
 _RECORDS = msgspec.json.Decoder(_Records, float_hook=float)
 _LOOSE = msgspec.json.Decoder(float_hook=float)
@@ -379,7 +380,11 @@ def decode_body(body: bytes) -> Payload:
     except msgspec.DecodeError:
         return _NOT_JSON
     records = env.result
-    ids = [_hashable(r.id) for r in records] if records is not None else []
+    ids = (
+        [i if type(i) is str else _hashable(i) for i in map(_ID, records)]
+        if records is not None
+        else []
+    )
     payload = Payload(True, env.success, env.errors, env.result_info, ids, body=body)
     payload._raws = records
     return payload
