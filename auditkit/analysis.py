@@ -465,7 +465,7 @@ def _json_values(col: pd.Series) -> list[Any]:
     """Per row, a JSON column's value; each distinct value decoded once and shared (read only)."""
     arr = col.array
     if isinstance(arr, JSONArray):
-        distinct = [decode_text(text) for text in arr.texts.to_pylist()]
+        distinct = arr.distinct_values()
         return [None if code < 0 else distinct[code] for code in arr.codes.tolist()]
     return col.tolist()
 

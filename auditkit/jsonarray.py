@@ -346,10 +346,6 @@ class JSONArray(ExtensionArray):
         """The distinct JSON texts (Arrow ``large_string``), some maybe used by no row."""
         return self._pool.texts
 
-    @property
-    def _texts(self) -> pa.Array:
-        return self._pool.texts
-
     def __len__(self) -> int:
         return len(self._codes)
 
