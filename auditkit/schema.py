@@ -296,21 +296,9 @@ def _arrow_column(col: Column, values: Sequence[Any] | pa.Array) -> pa.Array:
 _ARROW_JSON = pa.large_string()
 
 
-def _json_text(value: Any) -> bytes | None:
-    """A JSON column's value as compact JSON text: raw wire text is kept as it is."""
-    if type(value) is bytes:
-        return value if value[:1] in (b"{", b"[") else None
-    return encode_value(value)
-
-
-def _arrow_json(values: list[Any]) -> pa.Array:
-    texts = [_json_text(v) for v in values]
-    binary = pa.array(texts, type=pa.binary())
-    try:
-        return binary.cast(_ARROW_JSON)
-    except pa.ArrowInvalid:  # invalid UTF-8 inside a string: keep what can be read
-        fixed = [None if t is None else t.decode("utf-8", "replace") for t in texts]
-        return pa.array(fixed, type=_ARROW_JSON)
+def _arrow_json(values: Sequence[Any]) -> pa.Array:
+    """JSON objects and arrays as compact JSON text; anything else missing."""
+    return pa.array([encode_value(v) for v in values], type=pa.binary()).cast(_ARROW_JSON)
 
 
 def _derived(col: Column, source: pa.Array) -> pa.Array:
@@ -345,8 +333,7 @@ class Chunk:
     def from_columns(cls, columns: Mapping[str, Sequence[Any]]) -> Chunk:
         """Type raw columns from :func:`extract_columns`.
 
-        JSON columns take ``dict``/``list`` values, raw JSON text (``bytes``) or
-        a ready Arrow text array.
+        JSON columns take ``dict``/``list`` values or a ready Arrow text array.
         A column read out of a JSON column (``zone_name`` from ``metadata``) is
         derived from it when ``columns`` does not hold it.
 
