@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -100,6 +100,7 @@ class Payload:
         *,
         body: bytes = b"",
         rows: Chunk | None = None,
+        raws: list[Any] | None = None,
     ) -> None:
         self.is_object = is_object
         self.success = success
@@ -108,7 +109,7 @@ class Payload:
         self.ids = ids
         self._body = body
         self._rows = rows
-        self._raws: list[Any] | None = None
+        self._raws = raws
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
@@ -121,8 +122,7 @@ class Payload:
             return None
         with self._lock:
             if self._rows is None:
-                self._rows = rows_of([self])
-                self._body = b""
+                self._keep(rows_of([self]))
             return self._rows
 
     def prepare(self) -> None:
@@ -138,9 +138,13 @@ class Payload:
         if rows is not None:
             with self._lock:
                 if self._rows is None:
-                    self._rows = rows
-                    self._body = b""
-                    self._raws = None
+                    self._keep(rows)
+
+    def _keep(self, rows: Chunk) -> None:
+        """Hold the typed rows; the body (and the raw fields cut from it) are no longer needed."""
+        self._rows = rows
+        self._body = b""
+        self._raws = None
 
     def _records(self) -> list[Any] | Chunk:
         """The page's record structs, or its typed rows when the structs cannot describe it."""
@@ -154,8 +158,7 @@ class Payload:
             self._body = _valid_utf8(self._body)
             return self._records()
         except msgspec.ValidationError:  # odd shapes: the general path
-            data = _decode_loose(self._body)
-            self._rows = Chunk.from_columns(extract_columns(data.get("result") or []))
+            self._rows = _loose(self._body).rows or Chunk.empty()
             return self._rows
 
 
@@ -249,6 +252,30 @@ def _decode_loose(body: bytes) -> Any:
 _NAME = {col.path: col.name for col in COLUMNS}
 
 
+def _schema_columns(
+    top: Callable[[str], Any], nested: Callable[[str], Any], field: Callable[[Any, str], Any]
+) -> Chunk:
+    """The chunk of one page's columns, read by schema path.
+
+    ``top(key)`` gives a top-level field's column, ``nested(head)`` a nested
+    object's column and ``field(objects, key)`` a field's column inside it.
+    """
+    columns: dict[str, Any] = {}
+    for key in _TOP:
+        if (key,) in _NAME:
+            columns[_NAME[(key,)]] = top(key)
+    for head, keys in _NESTED.items():
+        objects = nested(head)
+        for key in keys:
+            columns[_NAME[(head, key)]] = field(objects, key)
+    return Chunk.from_columns(columns)
+
+
+def _pick(objects: Sequence[Any], key: str) -> list[Any]:
+    """``key`` of every object (one C-level ``map``)."""
+    return list(map(attrgetter(key), objects))
+
+
 def _typed_rows(records: list[Any]) -> Chunk:
     """Columns of decoded record structs.
 
@@ -258,17 +285,11 @@ def _typed_rows(records: list[Any]) -> Chunk:
     """
     if not records:
         return Chunk.empty()
-    columns: dict[str, Any] = {}
-    for key in _TOP:
-        if (key,) not in _NAME:
-            continue
-        values = list(map(attrgetter(key), records))
-        columns[_NAME[(key,)]] = _raw_json(values) if key in _JSON_KEYS else values
-    for head, keys in _NESTED.items():
-        inner = list(map(attrgetter(head), records))
-        for key in keys:
-            columns[_NAME[(head, key)]] = list(map(attrgetter(key), inner))
-    return Chunk.from_columns(columns)
+    return _schema_columns(
+        lambda key: _raw_json(_pick(records, key)) if key in _JSON_KEYS else _pick(records, key),
+        lambda head: _pick(records, head),
+        _pick,
+    )
 
 
 _OPENERS = np.array([ord("{"), ord("[")], dtype=np.uint8)
@@ -345,17 +366,13 @@ def _arrow_rows(body: bytes, raw: list[Any]) -> Chunk | None:
         return None
     if len(records) != len(raw) or not raw:
         return None
-    columns: dict[str, Any] = {}
-    for key in _TOP:
-        if key in _JSON_KEYS:
-            columns[_NAME[(key,)]] = _raw_json(list(map(attrgetter(key), raw)))
-        elif (key,) in _NAME:
-            columns[_NAME[(key,)]] = pc.struct_field(records, key)
-    for head, keys in _NESTED.items():
-        inner = pc.struct_field(records, head)
-        for key in keys:
-            columns[_NAME[(head, key)]] = pc.struct_field(inner, key)
-    return Chunk.from_columns(columns)
+    return _schema_columns(
+        lambda key: (
+            _raw_json(_pick(raw, key)) if key in _JSON_KEYS else pc.struct_field(records, key)
+        ),
+        lambda head: pc.struct_field(records, head),
+        pc.struct_field,
+    )
 
 
 # ----------------------------------------------------------------- decoding
@@ -385,9 +402,7 @@ def decode_body(body: bytes) -> Payload:
         if records is not None
         else []
     )
-    payload = Payload(True, env.success, env.errors, env.result_info, ids, body=body)
-    payload._raws = records
-    return payload
+    return Payload(True, env.success, env.errors, env.result_info, ids, body=body, raws=records)
 
 
 def _hashable(value: Any) -> Any:
