@@ -485,12 +485,10 @@ def _split(chunk: Chunk, windows: list[Window]) -> list[Chunk]:
     """The rows of ``chunk`` in each of the adjacent ``windows`` (by ``when``).
 
     Rows with no time go to the first window; rows outside all of them (the
-    one-second margins of the fetched range) are dropped. One sort, one take,
-    then zero-copy slices.
+    one-second margins of the fetched range) are dropped. A window whose rows
+    are one block of ``chunk`` is a zero-copy slice of it.
     """
-    when = chunk.table.column("when").cast(pa.int64())
-    missing = np.asarray(when.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    micros = pc.fill_null(when, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    micros, missing = _when_micros(chunk.table)
     edges = np.array(
         [w.start.value // 1000 for w in windows if w.start is not None]
         + [windows[-1].end.value // 1000],
@@ -498,26 +496,27 @@ def _split(chunk: Chunk, windows: list[Window]) -> list[Chunk]:
     )
     slot = np.searchsorted(edges, micros, side="right") - 1
     slot[missing] = 0
-    inside = (slot >= 0) & (slot < len(windows))
-    rows = np.flatnonzero(inside)
-    steps = np.diff(slot[rows])
-    monotonic = (steps <= 0).all() or (steps >= 0).all()
-    if monotonic and not missing.any() and (np.diff(rows) == 1).all():
-        # Pages come in time order: each day is already one contiguous block (no copy).
-        start = {int(k): int(i) for i, k in reversed(list(enumerate(slot[rows])))}
-        counts = np.bincount(slot[rows], minlength=len(windows))
-        return [
-            Chunk(chunk.table.slice(int(rows[start[k]]) if k in start else 0, int(counts[k])))
-            for k in range(len(windows))
-        ]
+    rows = np.flatnonzero((slot >= 0) & (slot < len(windows)))
     rows = rows[np.argsort(slot[rows], kind="stable")]
-    table = chunk.table.take(pa.array(rows, type=pa.int64()))
     counts = np.bincount(slot[rows], minlength=len(windows))
     pieces, offset = [], 0
     for count in counts.tolist():
-        pieces.append(Chunk(table.slice(offset, count)))
+        mine = rows[offset : offset + count]
+        if count and mine[-1] - mine[0] == count - 1:
+            # Pages come in time order, so a day is usually one block already: no copy.
+            pieces.append(Chunk(chunk.table.slice(int(mine[0]), count)))
+        else:
+            pieces.append(Chunk(chunk.table.take(pa.array(mine, type=pa.int64()))))
         offset += count
     return pieces
+
+
+def _when_micros(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """``when`` as int64 microseconds (0 where missing), and where it is missing."""
+    when = table.column("when")
+    micros = pc.fill_null(when.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
+    missing = np.asarray(when.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    return micros.astype(np.int64, copy=False), missing
 
 
 def _finish(chunk: Chunk, query: AuditLogQuery, upper: pd.Timestamp) -> Chunk:
@@ -528,8 +527,7 @@ def _finish(chunk: Chunk, query: AuditLogQuery, upper: pd.Timestamp) -> Chunk:
     """
     table = chunk.table
     when = table.column("when")
-    micros = pc.fill_null(when.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
-    missing = np.asarray(when.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    micros, missing = _when_micros(table)
     keep = missing | (micros < upper.value // 1000)
     if query.since is not None:
         keep &= missing | (micros >= query.since.value // 1000)

@@ -615,3 +615,27 @@ def test_split_puts_rows_in_their_day_and_drops_the_margins() -> None:
     assert first.table.column("metadata").to_pylist() == ['{"k":1}', None]
     assert second.table.column("id").to_pylist() == ["d2", "edge"]
     assert second.table.column("metadata").to_pylist() == ['{"k":2}', None]
+
+
+def test_split_copies_only_a_day_whose_rows_are_not_one_block() -> None:
+    from auditkit.loader import _split
+    from auditkit.query import Window
+    from auditkit.schema import Chunk, extract_columns
+
+    records = [
+        {"id": "a1", "when": "2026-09-01T10:00:00Z"},
+        {"id": "b1", "when": "2026-09-02T10:00:00Z"},
+        {"id": "b2", "when": "2026-09-02T09:00:00Z"},
+        {"id": "a2", "when": "2026-09-01T09:00:00Z"},
+    ]
+    chunk = Chunk.from_columns(extract_columns(records))
+    day = pd.Timedelta(days=1)
+    start = pd.Timestamp("2026-09-01", tz="UTC")
+    windows = [Window(start, start + day, True), Window(start + day, start + 2 * day, True)]
+    first, second = _split(chunk, windows)
+    assert first.table.column("id").to_pylist() == ["a1", "a2"]
+    assert second.table.column("id").to_pylist() == ["b1", "b2"]
+    # the second day is rows 1-2 of the chunk: a view of the same buffers, not a copy
+    assert second.table.column("id").chunk(0).buffers()[2].address == (
+        chunk.table.column("id").chunk(0).buffers()[2].address
+    )
