@@ -593,11 +593,20 @@ def test_adjacent_closed_days_are_fetched_as_one_range_and_cached_per_day(
     assert ids(later) == ids(everything.loc[mask])
 
 
-def test_split_puts_rows_in_their_day_and_drops_the_margins() -> None:
+def split_into_two_days(records: list[dict[str, Any]]) -> tuple[Any, Any]:
+    """``_split`` of ``records`` into the windows of 2026-09-01 and 2026-09-02; and the chunk."""
     from auditkit.loader import _split
     from auditkit.query import Window
     from auditkit.schema import Chunk, extract_columns
 
+    chunk = Chunk.from_columns(extract_columns(records))
+    day = pd.Timedelta(days=1)
+    start = pd.Timestamp("2026-09-01", tz="UTC")
+    windows = [Window(start, start + day, True), Window(start + day, start + 2 * day, True)]
+    return _split(chunk, windows), chunk
+
+
+def test_split_puts_rows_in_their_day_and_drops_the_margins() -> None:
     records = [
         {"id": "d2", "when": "2026-09-02T08:00:00Z", "metadata": {"k": 2}},
         {"id": "edge", "when": "2026-09-02T00:00:00Z"},
@@ -606,11 +615,7 @@ def test_split_puts_rows_in_their_day_and_drops_the_margins() -> None:
         {"id": "before", "when": "2026-08-31T23:59:59.5Z"},
         {"id": "after", "when": "2026-09-03T00:00:00Z"},
     ]
-    chunk = Chunk.from_columns(extract_columns(records))
-    day = pd.Timedelta(days=1)
-    start = pd.Timestamp("2026-09-01", tz="UTC")
-    windows = [Window(start, start + day, True), Window(start + day, start + 2 * day, True)]
-    first, second = _split(chunk, windows)
+    (first, second), _ = split_into_two_days(records)
     assert first.table.column("id").to_pylist() == ["d1", "none"]
     assert first.table.column("metadata").to_pylist() == ['{"k":1}', None]
     assert second.table.column("id").to_pylist() == ["d2", "edge"]
@@ -618,21 +623,13 @@ def test_split_puts_rows_in_their_day_and_drops_the_margins() -> None:
 
 
 def test_split_copies_only_a_day_whose_rows_are_not_one_block() -> None:
-    from auditkit.loader import _split
-    from auditkit.query import Window
-    from auditkit.schema import Chunk, extract_columns
-
     records = [
         {"id": "a1", "when": "2026-09-01T10:00:00Z"},
         {"id": "b1", "when": "2026-09-02T10:00:00Z"},
         {"id": "b2", "when": "2026-09-02T09:00:00Z"},
         {"id": "a2", "when": "2026-09-01T09:00:00Z"},
     ]
-    chunk = Chunk.from_columns(extract_columns(records))
-    day = pd.Timedelta(days=1)
-    start = pd.Timestamp("2026-09-01", tz="UTC")
-    windows = [Window(start, start + day, True), Window(start + day, start + 2 * day, True)]
-    first, second = _split(chunk, windows)
+    (first, second), chunk = split_into_two_days(records)
     assert first.table.column("id").to_pylist() == ["a1", "a2"]
     assert second.table.column("id").to_pylist() == ["b1", "b2"]
     # the second day is rows 1-2 of the chunk: a view of the same buffers, not a copy
