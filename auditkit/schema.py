@@ -17,10 +17,20 @@ Cleaning rules, applied per column kind:
 - ``json``: JSON objects and arrays are kept, as their compact JSON text in a
   :class:`~auditkit.jsonarray.JSONArray` column (dtype ``json``; each distinct
   text stored once), read back as fresh ``dict``/``list`` objects; anything
-  else is missing (``None``).
+  else is missing (``None``). A value nested deeper than :data:`MAX_DEPTH`
+  levels is missing too, with a :class:`RuntimeWarning`: decoding it (msgspec,
+  ``json``) takes a Python stack frame per level, so whether it could be read
+  back would depend on how deep the reader's own stack is; it never raises
+  ``RecursionError`` this way, and the rest of the row is kept.
 
 No record is ever dropped: a record with missing or malformed fields is a row
-with missing values.
+with missing values. A batch in which *no* record has *any* top-level field the
+schema reads (:data:`KNOWN_FIELDS`), e.g. Cloudflare Logpush output with its
+PascalCase ``ActionType``/``When``/``ActorEmail`` fields, is not a batch of
+audit-log records with missing values but records of another shape: it raises
+:class:`~auditkit.errors.APIError` saying which keys it got, rather than
+becoming rows whose every column is missing. An empty batch, and records that
+carry only an ``id``, are fine.
 
 Examples
 --------
@@ -35,6 +45,8 @@ Examples
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -44,19 +56,24 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .errors import APIError
 from .jsonarray import JSONArray, decode_text, encode_value
 
 __all__ = [
     "COLUMNS",
+    "KNOWN_FIELDS",
+    "MAX_DEPTH",
     "Chunk",
     "Column",
     "as_text",
+    "check_record_shape",
     "chunks_to_frame",
     "column_names",
     "dtypes",
     "empty_frame",
     "extract_columns",
     "frame_from_columns",
+    "record_shape_problem",
     "records_to_frame",
     "schema_markdown",
 ]
@@ -180,6 +197,9 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 _BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
+#: Top-level record fields the schema reads (``id``, ``when``, ``action``, ...).
+KNOWN_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(c.path[0] for c in COLUMNS))
+_KNOWN = frozenset(KNOWN_FIELDS)
 _EMPTY: dict[str, Any] = {}
 
 
@@ -301,6 +321,72 @@ def _arrow_json(values: Sequence[Any]) -> pa.Array:
     return pa.array([encode_value(v) for v in values], type=pa.binary()).cast(_ARROW_JSON)
 
 
+#: Deepest nesting a JSON column's value may have (levels inside the field's value).
+MAX_DEPTH = 200
+#: A JSON string (skipped whole) or a bracket.
+JSON_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.S)
+
+
+def json_depth(text: bytes) -> int:
+    """How deep ``text`` (JSON) nests: ``0`` for a scalar, ``1`` for ``[1]``.
+
+    Examples
+    --------
+    >>> json_depth(b'{"a":[1,{"b":"]]}"}]}'), json_depth(b'"[["')
+    (3, 0)
+    """
+    depth = deepest = 0
+    for match in JSON_TOKENS.finditer(text):
+        char = text[match.start()]
+        if char in (0x7B, 0x5B):  # '{', '['
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char != 0x22:  # '"'
+            depth -= 1
+    return deepest
+
+
+def _shallow_json(arr: pa.Array) -> pa.Array:
+    """``arr`` (JSON texts, ``large_string``) with every value nested deeper than
+    :data:`MAX_DEPTH` made missing, and a warning saying how many.
+
+    Cheap for real data: a value nested ``d`` levels takes at least ``2 d``
+    bytes, so only longer values are looked at (a count of their brackets, one
+    numpy pass, about 0.2 ms per MB of JSON text), and only those with more
+    than :data:`MAX_DEPTH` brackets are scanned exactly (in Python).
+    """
+    n = len(arr)
+    if not n:
+        return arr
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    long = np.flatnonzero(np.diff(offsets) > 2 * MAX_DEPTH)
+    if not len(long):
+        return arr
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
+    opens = np.zeros(len(data) + 1, dtype=bool)  # one more: reduceat's indices stay in range
+    np.logical_or(data == 0x7B, data == 0x5B, out=opens[:-1])
+    bounds = np.empty(2 * len(long), dtype=np.int64)
+    bounds[0::2], bounds[1::2] = offsets[long], offsets[long + 1]
+    brackets = np.add.reduceat(opens, bounds, dtype=np.int64)[0::2]  # '{' and '[' per value
+    deep = [
+        int(i)
+        for i in long[brackets > MAX_DEPTH]
+        if arr[int(i)].is_valid
+        and json_depth(data[offsets[i] : offsets[i + 1]].tobytes()) > MAX_DEPTH
+    ]
+    if not deep:
+        return arr
+    warnings.warn(
+        f"auditkit: {len(deep)} JSON value(s) nest deeper than {MAX_DEPTH} levels; "
+        "they are read as missing",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+    mask = np.zeros(n, dtype=bool)
+    mask[deep] = True
+    return pc.if_else(pa.array(mask), pa.scalar(None, arr.type), arr)
+
+
 def _derived(col: Column, source: pa.Array) -> pa.Array:
     """``col`` (e.g. ``zone_name``) read out of the JSON column ``source``, per distinct text."""
     encoded = pc.dictionary_encode(source)
@@ -346,7 +432,8 @@ class Chunk:
         for c in COLUMNS:
             if c.kind == "json":
                 values = columns[c.name]
-                arrays[c.name] = values if isinstance(values, pa.Array) else _arrow_json(values)
+                text = values if isinstance(values, pa.Array) else _arrow_json(values)
+                arrays[c.name] = _shallow_json(text)
         for c in COLUMNS:
             if c.kind == "json":
                 continue
@@ -455,6 +542,61 @@ def _empty_series() -> list[pd.Series]:
     return [frame[c.name] for c in COLUMNS]
 
 
+def record_shape_problem(records: Sequence[Any]) -> str | None:
+    """What is wrong with ``records`` as a batch of audit-log records, or ``None``.
+
+    A batch is wrong only when it holds records and none of them is an object
+    with any of :data:`KNOWN_FIELDS`. The check stops at the first record that
+    has one, so a batch of real records costs one dict lookup or so.
+
+    Examples
+    --------
+    >>> record_shape_problem([{"id": "a"}]) is None, record_shape_problem([]) is None
+    (True, True)
+    >>> record_shape_problem([{"When": "2026-10-01T00:00:00Z"}])[:40]
+    'none of the 1 records has any field audi'
+    """
+    for r in records:
+        if type(r) is dict and not _KNOWN.isdisjoint(r):
+            return None
+    if not records:
+        return None
+    keys = sorted({str(k) for r in records if type(r) is dict for k in r})
+    kinds = sorted({type(r).__name__ for r in records if type(r) is not dict})
+    got = f"got keys {', '.join(keys[:12])}{', ...' if len(keys) > 12 else ''}" if keys else ""
+    if kinds:
+        got += ("; " if got else "got ") + f"records that are not objects ({', '.join(kinds)})"
+    if not got:
+        got = "got only empty objects"
+    hint = (
+        " Is this Cloudflare Logpush output (PascalCase fields such as ActionType, When)?"
+        " auditkit reads the audit-log API's records"
+        " (GET /accounts/{account_id}/audit_logs or /user/audit_logs)."
+        if any(k[:1].isupper() for k in keys)
+        else ""
+    )
+    return (
+        f"none of the {len(records)} records has any field auditkit reads "
+        f"({', '.join(KNOWN_FIELDS)}); {got}.{hint}"
+    )
+
+
+def check_record_shape(records: Sequence[Any]) -> None:
+    """Raise :class:`~auditkit.errors.APIError` when :func:`record_shape_problem` finds one.
+
+    Examples
+    --------
+    >>> check_record_shape([{"id": "a"}, {"ActionType": "login"}])
+    >>> check_record_shape([{"ActionType": "login"}])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    auditkit.errors.APIError: none of the 1 records has any field auditkit reads ...
+    """
+    problem = record_shape_problem(records)
+    if problem is not None:
+        raise APIError(problem)
+
+
 def records_to_frame(records: Sequence[Mapping[str, Any]] | Iterable[Any]) -> pd.DataFrame:
     """Build the typed audit-log frame from raw API records.
 
@@ -462,7 +604,14 @@ def records_to_frame(records: Sequence[Mapping[str, Any]] | Iterable[Any]) -> pd
     ----------
     records
         Records as decoded from the API's ``result`` arrays. Any shape is accepted:
-        missing keys, nulls, wrong types and unknown keys never raise.
+        missing keys, nulls, wrong types and unknown keys never raise, as long as
+        one record has a field the schema reads.
+
+    Raises
+    ------
+    auditkit.errors.APIError
+        When there are records and none has any of :data:`KNOWN_FIELDS` (records
+        of another shape, e.g. Logpush output): see :func:`record_shape_problem`.
 
     Returns
     -------
@@ -476,7 +625,9 @@ def records_to_frame(records: Sequence[Mapping[str, Any]] | Iterable[Any]) -> pd
     >>> df.loc[0, "old_value"] is pd.NA, df.loc[0, "new_value"]
     (True, 'low')
     """
-    return frame_from_columns(extract_columns(records))
+    recs = records if isinstance(records, list) else list(records)
+    check_record_shape(recs)
+    return frame_from_columns(extract_columns(recs))
 
 
 def extract_columns(records: Sequence[Any] | Iterable[Any]) -> dict[str, list[Any]]:

@@ -22,6 +22,34 @@ The envelope itself (``success``, ``errors``, ``result_info``, each record's
 ``id``) is decoded first and cheaply, for the client's checks and the cache's
 filter.
 
+Bytes no decoder should see are dealt with once, before any decoder runs, so
+no path depends on what a given msgspec or pyarrow version raises for them:
+
+- **Invalid UTF-8** (:func:`_valid_utf8`): a body that is not ASCII is checked
+  by Arrow's UTF-8 validation (about 60 us for a 600 kB page; ``isascii`` is
+  the fast path, about 25 us); invalid sequences become U+FFFD. A leading
+  UTF-8 byte-order mark is dropped. Every record stays a row.
+- **Escaped lone surrogates** (``"\\ud800"``, valid JSON that msgspec refuses):
+  when a decode fails, they are rewritten as ``"\\ufffd"`` and the body read again.
+- **Deep nesting.** msgspec cannot decode JSON nested deeper than Python's
+  recursion limit allows (``RecursionError`` in msgspec 0.23, a "nesting
+  depth" ``DecodeError`` in others), and where that limit falls depends on the
+  caller's own stack. Decision, fail-safe and loud, the same on every path: a
+  field's value nested more than :data:`~auditkit.schema.MAX_DEPTH` (200)
+  levels is read as missing, with a :class:`RuntimeWarning`; the row is kept,
+  its other fields as sent, and the page is never mistaken for a truncated
+  body. When a decode fails so, every such value is cut out of the body
+  (written ``null``, at the record's field or envelope member holding it) and
+  the body decoded again; values that do decode are cut from the JSON columns
+  by :class:`~auditkit.schema.Chunk` (so a kept value always reads back).
+- **Records of another shape** (:func:`auditkit.schema.record_shape_problem`):
+  a page whose records have none of the fields the schema reads (Cloudflare
+  Logpush output, with ``ActionType``/``When``/...) raises
+  :class:`~auditkit.errors.APIError` when its rows are asked for, on every
+  path. The check is one null count of ``id`` and ``when`` on the typed rows
+  (one attribute read of the first record on the struct path); only a page
+  where both are all missing is looked at record by record.
+
 Examples
 --------
 >>> page = decode_body(b'{"success":true,"errors":[],"result":[{"id":"a",'
@@ -35,7 +63,9 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any
@@ -46,9 +76,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from .schema import COLUMNS, Chunk, extract_columns
+from .errors import APIError
+from .schema import (
+    COLUMNS,
+    JSON_TOKENS,
+    MAX_DEPTH,
+    Chunk,
+    extract_columns,
+    record_shape_problem,
+)
 
-__all__ = ["Payload", "decode_body", "decode_response", "rows_of"]
+__all__ = ["MAX_DEPTH", "Payload", "decode_body", "decode_response", "rows_of"]
 
 #: Attribute under which a response keeps its decoded payload (decoded once).
 PAYLOAD_ATTR = "_auditkit_payload"
@@ -81,6 +119,7 @@ class Payload:
     __slots__ = (
         "_body",
         "_lock",
+        "_problem",
         "_raws",
         "_rows",
         "errors",
@@ -101,6 +140,7 @@ class Payload:
         body: bytes = b"",
         rows: Chunk | None = None,
         raws: list[Any] | None = None,
+        problem: str | None = None,
     ) -> None:
         self.is_object = is_object
         self.success = success
@@ -110,6 +150,7 @@ class Payload:
         self._body = body
         self._rows = rows
         self._raws = raws
+        self._problem = problem
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
@@ -117,10 +158,16 @@ class Payload:
 
     @property
     def rows(self) -> Chunk | None:
-        """The ``result`` records, typed; ``None`` when ``result`` is neither a list nor null."""
+        """The ``result`` records, typed; ``None`` when ``result`` is neither a list nor null.
+
+        Raises :class:`~auditkit.errors.APIError` when no record has any field
+        the schema reads (:func:`auditkit.schema.record_shape_problem`).
+        """
         if self.ids is None:
             return None
         with self._lock:
+            if self._problem is not None:
+                raise APIError(self._problem)
             if self._rows is None:
                 self._keep(rows_of([self]))
             return self._rows
@@ -135,7 +182,8 @@ class Payload:
         if self.ids is None or self._rows is not None or not self.ids:
             return
         rows = _arrow_rows(self._body, self._raws or [])
-        if rows is not None:
+        # Rows with neither an id nor a time are left for rows_of, which looks closer.
+        if rows is not None and _plausible(rows.table):
             with self._lock:
                 if self._rows is None:
                     self._keep(rows)
@@ -147,19 +195,35 @@ class Payload:
         self._raws = None
 
     def _records(self) -> list[Any] | Chunk:
-        """The page's record structs, or its typed rows when the structs cannot describe it."""
+        """The page's record structs, or its typed rows when the structs cannot describe it.
+
+        Raises :class:`~auditkit.errors.APIError` when no record has a field the
+        schema reads.
+        """
+        if self._problem is not None:
+            raise APIError(self._problem)
         if self._rows is not None:
             return self._rows
         if not self.ids:
             return []
         try:
-            return _RECORDS.decode(self._body).result or []
-        except UnicodeDecodeError:  # a stray byte in a text field: read it as U+FFFD
-            self._body = _valid_utf8(self._body)
-            return self._records()
+            records = _decode(_RECORDS, self._body).result or []
         except msgspec.ValidationError:  # odd shapes: the general path
-            self._rows = _loose(self._body).rows or Chunk.empty()
+            loose = _loose(self._body)
+            self._problem = loose._problem
+            if self._problem is not None:
+                raise APIError(self._problem) from None
+            if loose.rows is None:
+                raise APIError("a page's records could not be decoded") from None
+            self._rows = loose.rows
             return self._rows
+        except msgspec.DecodeError as exc:  # the envelope decoded, the records did not
+            raise APIError(f"a page's records could not be decoded ({exc})") from None
+        if records and records[0].id is None and records[0].when is None:
+            self._problem = _shape_problem(self._body)
+            if self._problem is not None:
+                raise APIError(self._problem)
+        return records
 
 
 _NOT_JSON = Payload(False)
@@ -236,17 +300,147 @@ _RECORDS = msgspec.json.Decoder(_Records, float_hook=float)
 _LOOSE = msgspec.json.Decoder(float_hook=float)
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 def _valid_utf8(body: bytes) -> bytes:
-    """``body`` with invalid UTF-8 sequences replaced by U+FFFD."""
-    return body.decode("utf-8", "replace").encode()
+    r"""``body`` as valid UTF-8: a leading byte-order mark dropped, invalid sequences
+    replaced by U+FFFD. A valid body is returned as it is (the same object).
+
+    Examples
+    --------
+    >>> _valid_utf8(b'{"id":"a\xffb"}').decode()
+    '{"id":"a\ufffdb"}'
+    """
+    if body.startswith(_BOM):
+        body = body[len(_BOM) :]
+    if body.isascii():
+        return body
+    offsets = pa.py_buffer(np.array([0, len(body)], dtype=np.int64))
+    try:
+        pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(body)).validate(full=True)
+    except pa.ArrowInvalid:
+        return body.decode("utf-8", "replace").encode()
+    return body
+
+
+# An escaped backslash (kept), a surrogate pair (kept), or a lone surrogate (replaced).
+_SURROGATES = re.compile(
+    rb"\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+    rb"|\\u[dD][89a-fA-F][0-9a-fA-F]{2}"
+)
+
+
+def _lone_surrogates_replaced(body: bytes) -> bytes:
+    r"""``body`` with every escaped lone surrogate (``\ud800``) written as ``\ufffd``.
+
+    Examples
+    --------
+    >>> _lone_surrogates_replaced(rb'["\ud800","\ud83d\ude00","\\ud800"]')
+    b'["\\ufffd","\\ud83d\\ude00","\\\\ud800"]'
+    """
+    if b"\\u" not in body:
+        return body
+
+    def fix(match: re.Match[bytes]) -> bytes:
+        text = match.group()
+        return rb"\ufffd" if len(text) == 6 else text
+
+    return _SURROGATES.sub(fix, body)
+
+
+_FIELD_DEPTH = 4  # body -> result -> record -> the record's field (or envelope member's child)
+
+
+def _deep_values_cut(body: bytes, limit: int = MAX_DEPTH + _FIELD_DEPTH - 1) -> tuple[bytes, int]:
+    """``body`` with every value nesting deeper than ``limit`` (from the body's top)
+    cut out at its field (the container at depth 4: a record's field, or a value
+    inside an envelope member), written as ``null``; and how many fields were cut.
+    The default cuts a field's value nested more than :data:`MAX_DEPTH` levels.
+
+    A slow, Python-level scan: it runs only on a body the decoders refused.
+
+    Examples
+    --------
+    >>> _deep_values_cut(b'{"result":[{"id":"a","metadata":{"a":{"a":[1]}}}]}', limit=6)
+    (b'{"result":[{"id":"a","metadata":{"a":{"a":[1]}}}]}', 0)
+    >>> _deep_values_cut(b'{"result":[{"id":"a","metadata":{"a":{"a":[1]}}}]}', limit=5)
+    (b'{"result":[{"id":"a","metadata":null}]}', 1)
+    """
+    out: list[bytes] = []
+    pos = depth = start = cuts = 0
+    deep = False
+    for match in JSON_TOKENS.finditer(body):
+        char = body[match.start()]
+        if char == 0x22:  # '"'
+            continue
+        if char in (0x7B, 0x5B):  # '{', '['
+            depth += 1
+            if depth == _FIELD_DEPTH:
+                start, deep = match.start(), False
+            elif depth > limit:
+                deep = True
+        else:
+            if depth == _FIELD_DEPTH and deep:
+                out += (body[pos:start], b"null")
+                pos, cuts, deep = match.end(), cuts + 1, False
+            depth -= 1
+    if not cuts:
+        return body, 0
+    out.append(body[pos:])
+    return b"".join(out), cuts
+
+
+def _too_deep(exc: BaseException) -> bool:
+    """Whether a decoder gave up because the JSON nests too deep (whatever its version)."""
+    return isinstance(exc, RecursionError) or (
+        isinstance(exc, msgspec.DecodeError) and "depth" in str(exc)
+    )
+
+
+def _repaired(body: bytes, exc: BaseException) -> bytes | None:
+    """``body`` with what made a decoder fail taken out, or ``None`` if nothing is to blame."""
+    if _too_deep(exc):
+        fixed, cuts = _deep_values_cut(body)
+        if cuts:
+            warnings.warn(
+                f"auditkit: {cuts} JSON value(s) of a page nest deeper than {MAX_DEPTH} "
+                "levels and cannot be decoded; they are read as missing",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+            return fixed
+        return None
+    fixed = _lone_surrogates_replaced(body)
+    return fixed if fixed is not body and fixed != body else None
+
+
+def _decode(decoder: Any, body: bytes) -> Any:
+    """``decoder.decode(body)``, a body too deep or with lone surrogates repaired first
+    (:func:`_decode_keeping`). Raises ``msgspec.DecodeError`` (``ValidationError``
+    included) when it cannot be decoded."""
+    return _decode_keeping(decoder, body)[0]
 
 
 def _decode_loose(body: bytes) -> Any:
-    """Any JSON, stray bytes in strings read as U+FFFD."""
+    """Any JSON (the body is valid UTF-8 already: see :func:`decode_body`)."""
+    return _decode(_LOOSE, body)
+
+
+def _plausible(table: pa.Table) -> bool:
+    """Cheap: some row has an ``id`` or a ``when`` (or there are no rows)."""
+    n = table.num_rows
+    return not n or table.column("id").null_count < n or table.column("when").null_count < n
+
+
+def _shape_problem(body: bytes) -> str | None:
+    """:func:`~auditkit.schema.record_shape_problem` of the page ``body`` (slow: decodes it)."""
     try:
-        return _LOOSE.decode(body)
-    except UnicodeDecodeError:
-        return _LOOSE.decode(_valid_utf8(body))
+        data = _decode_loose(body)
+    except msgspec.DecodeError:
+        return None
+    result = data.get("result") if isinstance(data, dict) else None
+    return record_shape_problem(result) if isinstance(result, list) else None
 
 
 _NAME = {col.path: col.name for col in COLUMNS}
@@ -381,6 +575,9 @@ def _arrow_rows(body: bytes, raw: list[Any]) -> Chunk | None:
 def decode_body(body: bytes) -> Payload:
     """Decode one response body into a :class:`Payload` (never raises).
 
+    The body is made valid UTF-8 first (:func:`_valid_utf8`), so no decoder ever
+    sees a stray byte; see the module docstring for bodies nested too deep.
+
     Examples
     --------
     >>> decode_body(b"not json").is_object
@@ -388,10 +585,9 @@ def decode_body(body: bytes) -> Payload:
     >>> decode_body(b'{"success":false,"errors":[{"code":10000,"message":"no"}]}').errors
     [{'code': 10000, 'message': 'no'}]
     """
+    body = _valid_utf8(body)
     try:
-        env = _ENVELOPE.decode(body)
-    except UnicodeDecodeError:  # a stray byte in a text field: read it as U+FFFD
-        return decode_body(_valid_utf8(body))
+        env, body = _decode_keeping(_ENVELOPE, body)
     except msgspec.ValidationError:
         return _loose(body)
     except msgspec.DecodeError:
@@ -403,6 +599,19 @@ def decode_body(body: bytes) -> Payload:
         else []
     )
     return Payload(True, env.success, env.errors, env.result_info, ids, body=body, raws=records)
+
+
+def _decode_keeping(decoder: Any, body: bytes) -> tuple[Any, bytes]:
+    """:func:`_decode`, and the body as repaired for it (the other decoders read that one)."""
+    try:
+        return decoder.decode(body), body
+    except (msgspec.DecodeError, RecursionError) as exc:
+        if isinstance(exc, msgspec.ValidationError):
+            raise
+        fixed = _repaired(body, exc)
+        if fixed is None:
+            raise msgspec.DecodeError(str(exc)) from None
+        return _decode_keeping(decoder, fixed)
 
 
 def _hashable(value: Any) -> Any:
@@ -452,13 +661,21 @@ def _loose(body: bytes) -> Payload:
     result = data.get("result")
     rows: Chunk | None = None
     ids: list[Any] | None = None
+    problem: str | None = None
     if result is None:
         ids, rows = [], Chunk.empty()
     elif isinstance(result, list):
+        problem = record_shape_problem(result)  # stops at the first record with a known field
         rows = Chunk.from_columns(extract_columns(result))
         ids = [_hashable(r.get("id")) if isinstance(r, dict) else None for r in result]
     return Payload(
-        True, data.get("success"), data.get("errors"), data.get("result_info"), ids, rows=rows
+        True,
+        data.get("success"),
+        data.get("errors"),
+        data.get("result_info"),
+        ids,
+        rows=rows,
+        problem=problem,
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -60,3 +62,23 @@ def real_sb(real_records: list[dict[str, Any]]) -> Iterator[Any]:
 
     with sandbox.start(records=real_records) as server:
         yield server
+
+
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _no_dns(host: Any, *args: Any, **kwargs: Any) -> Any:
+    """``socket.getaddrinfo`` for IP literals and ``localhost`` only: no test asks DNS."""
+    name = host.decode() if isinstance(host, bytes) else host
+    if name is not None and name != "localhost":
+        try:
+            ipaddress.ip_address(str(name).strip("[]").split("%")[0])
+        except ValueError:
+            raise socket.gaierror(f"tests never resolve host names through DNS: {name!r}") from None
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _never_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs with name resolution limited to IP literals and ``localhost``."""
+    monkeypatch.setattr(socket, "getaddrinfo", _no_dns)
