@@ -299,7 +299,10 @@ def _fetch_windows(
 
     A closed window already in the window store is read from there. Pages
     fetched before a failure or an interrupt stay in the HTTP cache, so the
-    next run resumes where this one stopped.
+    next run resumes where this one stopped. On a failure or an interrupt the
+    client is halted (:meth:`AuditLogClient.halt`) and no worker is waited for:
+    Ctrl-C returns within a second or so even while requests hang, and a worker
+    that finishes later discards what it got instead of caching it.
     """
     keys = {i: key_of(w) for i, w in enumerate(windows)}
     stored = store.get_many([k for k in keys.values() if k is not None]) if store else {}
@@ -343,9 +346,14 @@ def _fetch_windows(
                 finish(run, batch)
         else:
             _pipeline(runs, pages_of, finish, workers, bar)
-        return [done[i] for i in range(len(windows))]
-    finally:
-        pages_pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:
+        # An interrupt or a failure: stop every request in flight (their sockets are shut
+        # down, their late answers discarded, never cached) and wait for no thread.
+        client.halt()
+        pages_pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pages_pool.shutdown(wait=True, cancel_futures=True)
+    return [done[i] for i in range(len(windows))]
 
 
 _END = object()
@@ -448,9 +456,10 @@ def _pipeline(
         stop.set()
         for future in futures:
             future.cancel()
+        # Workers may be blocked in a request: the caller halts the client; wait for none.
+        pool.shutdown(wait=False, cancel_futures=True)
         raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 #: Longest run of adjacent closed day windows fetched as one range.

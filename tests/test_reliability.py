@@ -68,8 +68,14 @@ def test_interrupted_load_resumes_from_the_cache(
         load(sb, per_page=100, cache=cache, workers=workers, **RANGE)
     monkeypatch.undo()
     df = load(sb, per_page=100, cache=cache, workers=workers, **RANGE)
-    assert df.attrs["pages_from_cache"] == 5
-    assert df.attrs["requests"] == truth.attrs["requests"] - 5
+    cached = df.attrs["pages_from_cache"]
+    if workers == 1:
+        assert cached == 5  # each page was complete before the next request
+    else:
+        # The interrupt halts the load at once: pages still in flight on other workers are
+        # dropped, never half-written to the cache (tests/test_client_faults.py::test_ctrl_c_*).
+        assert 0 <= cached <= 5
+    assert df.attrs["requests"] == truth.attrs["requests"] - cached
     pd.testing.assert_frame_equal(df, truth)
 
 
