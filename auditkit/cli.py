@@ -18,9 +18,12 @@ Shell::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import os
+import sqlite3
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -134,7 +137,16 @@ def write_frame(df: Any, out: Path) -> None:
     """Write an audit-log frame as Parquet, CSV or JSON lines (by suffix).
 
     JSON columns (``metadata``, ``old_value_json``, ``new_value_json``) become
-    JSON text in Parquet and CSV.
+    JSON text in Parquet and CSV. The data goes to a new temporary file beside
+    ``out`` (``tempfile.mkstemp``: an unpredictable name, created exclusively,
+    mode ``0600`` since audit data is sensitive), through its descriptor, then
+    is renamed over ``out``: no symbolic link is followed, and on any failure
+    the temporary file is removed and ``out`` is left as it was.
+
+    Raises
+    ------
+    OSError
+        The file cannot be written (disk full, no permission...).
     """
     import pandas as pd
 
@@ -148,14 +160,22 @@ def write_frame(df: Any, out: Path) -> None:
                 json_texts(flat[col.name]).to_pylist(), index=flat.index, dtype="string"
             )
     suffix = out.suffix.lower()
-    tmp = out.with_name(f".{out.name}.part")
-    if suffix == ".parquet":
-        flat.to_parquet(tmp, index=False)
-    elif suffix == ".csv":
-        flat.to_csv(tmp, index=False)
-    else:
-        df.to_json(tmp, orient="records", lines=True, date_format="iso", date_unit="us")
-    os.replace(tmp, out)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if suffix == ".parquet":
+                flat.to_parquet(handle, index=False)
+            elif suffix == ".csv":
+                flat.to_csv(handle, index=False)
+            else:
+                df.to_json(handle, orient="records", lines=True, date_format="iso", date_unit="us")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
@@ -241,6 +261,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except AuditKitError as exc:
         print(f"auditkit {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # disk full, permissions...: one line, no traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"auditkit {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:  # pragma: no cover - the cache layer raises CacheError
+        print(f"auditkit {args.command}: error: cache: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

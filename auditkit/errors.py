@@ -8,6 +8,7 @@ Everything auditkit raises on purpose derives from :class:`AuditKitError`::
     ├── TransportError                             the network failed, retries exhausted
     ├── OfflineCacheMissError                      offline mode and a page is not cached
     ├── IncompleteLoadError                        a load could not be completed safely
+    ├── CacheError                                 the cache file cannot be used
     └── APIError                                   Cloudflare answered with an error
         ├── AuthenticationError                    bad or insufficient credentials
         └── RateLimitError                         HTTP 429, retries exhausted or wait too long
@@ -32,6 +33,7 @@ __all__ = [
     "APIError",
     "AuditKitError",
     "AuthenticationError",
+    "CacheError",
     "IncompleteLoadError",
     "InvalidParameterError",
     "MissingCredentialsError",
@@ -75,6 +77,16 @@ class OfflineCacheMissError(AuditKitError):
 
 class IncompleteLoadError(AuditKitError):
     """A load stopped before it could prove it had every entry (e.g. a page limit)."""
+
+
+class CacheError(AuditKitError):
+    """The cache file cannot be read or written and the call cannot go on without it.
+
+    Raised when a load that needs the cache (``offline=True``) cannot open it,
+    and by :func:`auditkit.cache_info` / :func:`auditkit.clear_cache` when the
+    file cannot be read or changed (a read-only file system, a lock held by
+    another process, a disk error).
+    """
 
 
 class APIError(AuditKitError):

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from .cache import CacheSpec, WindowStore, open_session, quarantine, resolve_cache_path, window_key
 from .client import AuditLogClient, Page, RetryPolicy, resolve_base_url
 from .credentials import resolve_credentials
-from .errors import InvalidParameterError
+from .errors import CacheError, InvalidParameterError
 from .progress import Progress, check_progress
 from .query import (
     MAX_PER_PAGE,
@@ -145,6 +145,11 @@ def load_audit_logs(
         to try the sandbox.
     AuthenticationError, RateLimitError, APIError, TransportError
         Cloudflare refused or the network failed after retries.
+    CacheError
+        ``offline=True`` and the cache file cannot be opened or read. Online, a
+        cache that cannot be used (read-only, locked by another process for more
+        than ``auditkit.cache.LOCK_WAIT`` seconds, damaged and not movable) is
+        read as far as it can be and not written, with one ``RuntimeWarning``.
 
     Examples
     --------
@@ -191,12 +196,25 @@ def load_audit_logs(
         )
     except sqlite3.DatabaseError as exc:
         if cache_path is None or offline:
-            raise
-        # The cache broke mid-load (a corrupt page, a truncated file): set it aside, go again.
-        quarantine(cache_path, exc)
-        parts, stats, windows = _fetch(
-            credentials, root, cache_path, query, upper, now, retry, offline, workers, progress
-        )
+            raise CacheError(f"auditkit cache {cache_path} is unreadable ({exc})") from None
+        # The cache broke mid-load (a corrupt page, a truncated file): set it aside, go
+        # again; if it cannot be moved (a read-only file system), go again without it.
+        moved = quarantine(cache_path, exc) is not None
+        try:
+            parts, stats, windows = _fetch(
+                credentials,
+                root,
+                cache_path if moved else None,
+                query,
+                upper,
+                now,
+                retry,
+                offline,
+                workers,
+                progress,
+            )
+        except sqlite3.DatabaseError as again:
+            raise CacheError(f"auditkit cache {cache_path} is unreadable ({again})") from None
 
     # Windows are planned oldest first and pages come newest first: newest window first
     # makes a default (newest-first) load arrive in order, so _finish need not copy it.
@@ -235,9 +253,11 @@ def _fetch(
 ) -> tuple[list[Chunk], Any, list[Window]]:
     """Open the session (and window store), plan the windows, page them, close."""
     fingerprint = credentials.fingerprint if cache_path else None
-    session = open_session(cache_path, fingerprint)
+    # A cache that cannot be used at all degrades to an uncached load (with a warning),
+    # except offline, where the cache is the only source.
+    session = open_session(cache_path, fingerprint, fallback=not offline)
     try:
-        store = WindowStore(session) if cache_path is not None else None
+        store = WindowStore(session) if hasattr(session, "cache") else None
         client = AuditLogClient(
             credentials, root, session, retry=retry, offline=offline, pace=get_rate_budget()
         )
