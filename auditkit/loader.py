@@ -280,26 +280,49 @@ def _fetch(
 def _plan(
     client: AuditLogClient, query: AuditLogQuery, upper: pd.Timestamp, now: pd.Timestamp
 ) -> list[Window]:
-    """The load's time windows.
+    """The load's time windows: months that cannot hold data cost (almost) nothing.
 
-    Without ``since``, one probe (the oldest matching entry before this month,
-    cached once that month has begun) says where the data starts, so that the
-    months of retention before it cost no request each.
+    Cloudflare keeps 18 months. Everything older than that (:func:`retention_floor`)
+    is one window, not a window a month. When the closed months of the range
+    are many (no ``since``, or one more than :data:`PROBE_MONTHS` months back),
+    one probe, the oldest matching entry before this month (cached once the
+    month has begun), says where the data starts:
+
+    - no entry at all: the closed months are skipped (an empty answer for the
+      range is as good as an empty answer for each of its months);
+    - an entry: the month grid starts at that entry's month, and everything
+      before it is one window. That window is empty when the server honours
+      ``direction=asc``; when it does not, it still holds whatever the probe
+      missed, so the frame is complete either way (the fail-safe choice, for one
+      cached request).
+
+    ``since="2017-01-01"`` thus costs the probe, one window below the data and
+    the windows the data needs, not one request per empty month since 2017.
     """
     if query.id is not None:
         return plan_windows(query.since, upper, now, align=False)
     since = query.since
-    if since is None:
-        horizon = min(upper, month_start(now))
-        probe = Window(None, horizon, cacheable=horizon <= now - SETTLE)
-        oldest = client.oldest_when(query, probe)
-        if oldest is None:
-            since = horizon  # nothing before this month
-            if since >= upper:
-                return []
-        elif oldest is not False and oldest >= retention_floor(now):
-            since = oldest
-    return plan_windows(since, upper, now)
+    horizon = min(upper, month_start(now))
+    floor = min(retention_floor(now), horizon)
+    if since is not None and since >= _months_before(horizon, PROBE_MONTHS):
+        return plan_windows(since, upper, now)
+    probe = Window(since, horizon, cacheable=horizon <= now - SETTLE)
+    oldest = client.oldest_when(query, probe)
+    if oldest is None:  # nothing matches before this month
+        return plan_windows(horizon, upper, now) if horizon < upper else []
+    start = floor if oldest is False else min(max(month_start(oldest), floor), horizon)
+    if since is not None and since >= start:
+        return plan_windows(since, upper, now)
+    below = Window(since, start, cacheable=start <= now - SETTLE)
+    return [below, *plan_windows(start, upper, now)] if start < upper else [below]
+
+
+#: A range reaching more than this many months before the current one starts with a probe.
+PROBE_MONTHS = 3
+
+
+def _months_before(ts: pd.Timestamp, months: int) -> pd.Timestamp:
+    return (ts - pd.DateOffset(months=months)).as_unit("us")
 
 
 class _Stopped(Exception):

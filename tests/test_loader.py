@@ -522,12 +522,16 @@ def test_without_since_one_probe_skips_the_empty_months() -> None:
     # before this month's start, one second wider
     horizon = month_start(now) + pd.Timedelta(seconds=1)
     assert probe["before"] == horizon.strftime("%Y-%m-%dT%H:%M:%SZ")
-    windows = plan_windows(everything["when"].min(), pd.Timestamp(df.attrs["upper_bound"]), now)
-    assert df.attrs["windows"] == len(windows)
+    # the month grid starts at the oldest entry's month; all before it is one window
+    start = month_start(everything["when"].min())
+    windows = plan_windows(start, pd.Timestamp(df.attrs["upper_bound"]), now)
+    assert df.attrs["windows"] == 1 + len(windows)
+    below = _get(sent[1], "params")
+    assert "since" not in below
+    assert below["before"] == (start + pd.Timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     # one page per fetch (no window or run of days holds 1000 entries here), plus the probe
     runs = _runs(list(enumerate(windows)))
-    assert len(runs) < len(windows)
-    assert len(sent) == df.attrs["requests"] == 1 + len(runs)
+    assert len(sent) == df.attrs["requests"] == 2 + len(runs)
     assert sorted(ids(df)) == sorted(everything["id"])
 
 
