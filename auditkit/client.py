@@ -80,6 +80,8 @@ MAX_PAGES = 10_000
 MAX_BODY_BYTES = 64 * 1024 * 1024
 #: Most pages of one walk requested ahead of the page being read (with an executor).
 MAX_READ_AHEAD = 8
+#: An export may take ``RetryPolicy.timeout`` seconds, and as many again for each of these.
+EXPORT_BYTES_PER_TIMEOUT = 1 << 20
 #: Retries of a refused connection (nothing listening), each waiting at most 1 s.
 REFUSED_RETRIES = 2
 
@@ -964,23 +966,46 @@ class AuditLogClient:
     def _stream_once(
         self, url: str, params: Mapping[str, str], write: Callable[[bytes], Any]
     ) -> int:
+        started = time.monotonic()
+        limit = self.retry.timeout
         try:
             with self._stream(url, params) as response:
+                raw = response.raw
+                sock = getattr(getattr(raw, "connection", None), "sock", None)
+
+                def read(size: int, written: int) -> bytes:
+                    # The deadline grows with what has arrived: `timeout` seconds, and as
+                    # many again for every MiB. A trickling server cannot hold an export.
+                    deadline = started + limit * (1 + written / EXPORT_BYTES_PER_TIMEOUT)
+                    slow = _Overdue(f"too slow (under 1 MiB per {limit:g} s)")
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise slow
+                    try:
+                        if sock is not None:
+                            sock.settimeout(left)
+                        return raw.read1(size, decode_content=True)
+                    except (urllib3.exceptions.HTTPError, OSError) as exc:  # reset, timed out
+                        if time.monotonic() >= deadline - 0.05:
+                            raise slow from None
+                        raise requests.ConnectionError(type(exc).__name__) from None
+
                 if response.status_code != 200:
+                    head = b""
+                    while len(head) <= MAX_BODY_BYTES and (part := read(1 << 20, len(head))):
+                        head += part
+                    response._content = head[: MAX_BODY_BYTES + 1]
                     errors = decode_response(response).errors
                     self._raise_for_status(response, errors, url, "export failed")
                 total = 0
-                for chunk in response.iter_content(chunk_size=1 << 16):
-                    write(chunk)
-                    total += len(chunk)
+                while part := read(1 << 16, total):
+                    write(part)
+                    total += len(part)
                 return total
-        except (
-            requests.ConnectionError,
-            requests.exceptions.ChunkedEncodingError,
-            requests.Timeout,
-        ) as exc:
+        except requests.RequestException as exc:
             # Not retried: part of the body may already be written.
-            raise TransportError(f"export from {url} failed: {type(exc).__name__}") from None
+            reason = str(exc) if isinstance(exc, _Overdue) else type(exc).__name__
+            raise TransportError(f"export from {url} failed: {reason}") from None
 
     def _stream(self, url: str, params: Mapping[str, str]) -> Any:
         if self.pace is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from auditkit import (
     AuthenticationError,
     InvalidParameterError,
     RetryPolicy,
+    TransportError,
     export_audit_logs,
 )
 
@@ -91,3 +93,23 @@ def test_export_bad_input(
             export_audit_logs(target, base_url=sb.base_url, token=sb.token, **kwargs)
         assert info.value.parameter == parameter
     assert len(sb.requests) == before
+
+
+def test_a_trickling_export_fails_within_its_deadline(tmp_path: Path) -> None:
+    from tests.stubserver import Reply, StubServer
+
+    body = b"id,when\n" + b"x" * 400
+    trickle = Reply(chunks=[body[i : i + 10] for i in range(0, len(body), 10)], chunk_delay=0.2)
+    with StubServer(lambda req: trickle) as stub:
+        start = time.monotonic()
+        with pytest.raises(TransportError) as info:
+            export_audit_logs(
+                tmp_path / "out.csv",
+                base_url=stub.base_url,
+                token="t",
+                retry=RetryPolicy(timeout=1.5, backoff=0.01),
+            )
+        elapsed = time.monotonic() - start
+    assert elapsed < 3.5  # the trickle alone takes 8 s
+    assert "too slow" in str(info.value)
+    assert list(tmp_path.iterdir()) == []
