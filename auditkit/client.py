@@ -164,8 +164,8 @@ class RetryPolicy:
         forever; auditkit also checks a monotonic clock while reading the body,
         and a response not complete in time is a retried
         :class:`~auditkit.errors.TransportError` ("no complete response within
-        N s"). The wait for the headers is bounded per socket read by the same
-        value. A refused connection (nothing listening) is retried at most twice,
+        N s"). The wait for the headers is bounded by the same deadline (a
+        timer shuts the socket down when it passes). A refused connection (nothing listening) is retried at most twice,
         quickly, whatever ``max_retries`` says.
 
     Examples
@@ -328,19 +328,52 @@ class _Halted(requests.RequestException):
     """Internal: the load was stopped while this request was in flight."""
 
 
+#: The monotonic time by which the request this thread is sending must be answered.
+_DEADLINE = threading.local()
+
+
+class _Deadlined:
+    """A connection whose wait for the response headers ends at the request's deadline.
+
+    urllib3 bounds each socket read, so a server trickling its status line and
+    headers a byte at a time would hold the request forever; a timer shuts the
+    socket down when the thread's deadline (:data:`_DEADLINE`) passes.
+    """
+
+    sock: Any
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        deadline = getattr(_DEADLINE, "at", None)
+        if deadline is None:
+            return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+        timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+        finally:
+            timer.cancel()
+
+    def _expire(self) -> None:
+        sock = getattr(self, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
 def _tracked_pools(live: weakref.WeakSet[Any], lock: threading.Lock) -> dict[str, type]:
     """urllib3 pool classes whose connections register in ``live`` when they connect.
 
     (Connections through a proxy are not tracked: a halt does not unblock them.)
     """
 
-    class Conn(urllib3.connection.HTTPConnection):
+    class Conn(_Deadlined, urllib3.connection.HTTPConnection):
         def connect(self) -> None:
             super().connect()
             with lock:
                 live.add(self)
 
-    class SecureConn(urllib3.connection.HTTPSConnection):
+    class SecureConn(_Deadlined, urllib3.connection.HTTPSConnection):
         def connect(self) -> None:
             super().connect()
             with lock:
@@ -376,8 +409,8 @@ class _WholeBodyAdapter(HTTPAdapter):
     - **Deadline.** The read timeout of ``timeout=(connect, read)`` is also a
       deadline for the whole response: requests' own timeout bounds each socket
       read, so a server trickling a byte a second would hold a request forever.
-      The wait for the headers is bounded per read by the same timeout; the body
-      is read with the socket's timeout set to what is left of the deadline
+      The wait for the headers ends at the deadline (:class:`_Deadlined`); the
+      body is read with the socket's timeout set to what is left of the deadline
       before each read. Past it: :class:`_Overdue` (a ``requests.Timeout``,
       retried as a timeout).
     - **Size.** A body longer than :data:`MAX_BODY_BYTES` is refused from its
@@ -421,7 +454,15 @@ class _WholeBodyAdapter(HTTPAdapter):
         timeout = kwargs.get("timeout")
         limit = timeout[1] if isinstance(timeout, tuple) else timeout
         started = time.monotonic()
-        response = super().send(request, stream=stream, **kwargs)
+        _DEADLINE.at = None if stream or limit is None else started + limit
+        try:
+            response = super().send(request, stream=stream, **kwargs)
+        except requests.ConnectionError:
+            if _DEADLINE.at is not None and time.monotonic() >= _DEADLINE.at - 0.05:
+                raise _Overdue(f"no complete response within {limit:g} s") from None
+            raise
+        finally:
+            _DEADLINE.at = None
         if stream:
             return response
         try:

@@ -238,6 +238,55 @@ def test_trickled_body_fails_within_the_deadline() -> None:
     assert 1.9 <= elapsed < 3.0
 
 
+def test_trickled_headers_fail_within_the_deadline() -> None:
+    """A server sending its status line and headers a byte every 0.1 s (for 30 s)."""
+    head = b"HTTP/1.1 200 OK\r\n" + b"X-Pad: " + b"a" * 300 + b"\r\n\r\n"
+    stop = threading.Event()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.2)
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.recv(65536)
+                for byte in head:
+                    if stop.wait(0.1):
+                        break
+                    try:
+                        conn.sendall(bytes([byte]))
+                    except OSError:
+                        break
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    port = listener.getsockname()[1]
+    retry = RetryPolicy(max_retries=0, timeout=1.5)
+    try:
+        start = time.monotonic()
+        with pytest.raises(TransportError, match=r"no complete response .* within 1.5 s"):
+            auditkit.load_audit_logs(
+                base_url=f"http://127.0.0.1:{port}/client/v4",
+                token="t",
+                cache=False,
+                progress=False,
+                retry=retry,
+                since="2026-09-01",
+                before="2026-09-02",
+            )
+        elapsed = time.monotonic() - start
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+    assert 1.4 <= elapsed < 2.5
+
+
 # ------------------------------------------------------------------ 6. refused
 
 
