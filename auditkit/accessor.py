@@ -1,10 +1,11 @@
 """The ``df.audit`` accessor: every analysis and plot as a method of the frame.
 
 Registered when :mod:`auditkit` is imported. Each method checks that the frame
-has the columns it needs and raises a :class:`ValueError` naming the missing
-ones, then calls the function of the same name in :mod:`auditkit.analysis` or
-:mod:`auditkit.plotting` with the frame as first argument. Importing this module
-does not import matplotlib.
+has the columns it needs and raises an
+:class:`~auditkit.errors.InvalidParameterError` (a :class:`ValueError`) naming
+the missing ones, then calls the function of the same name in
+:mod:`auditkit.analysis` or :mod:`auditkit.plotting` with the frame as first
+argument. Importing this module does not import matplotlib.
 
 Examples
 --------
@@ -17,7 +18,7 @@ Examples
 >>> pd.DataFrame({"x": [1]}).audit.new_ips()
 Traceback (most recent call last):
 ...
-ValueError: df.audit.new_ips() needs the column(s) 'id', 'when', ...
+auditkit.errors.InvalidParameterError: df: df.audit.new_ips() needs the column(s) 'id', 'when', ...
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from auditkit import analysis, plotting
-from auditkit.analysis import REQUIRED_COLUMNS, Rule, require_columns
+from auditkit.analysis import REQUIRED_COLUMNS, Rule, check_by_type, require_columns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -71,9 +72,9 @@ class AuditAccessor:
 
     @staticmethod
     def _by_columns(by: str | None) -> tuple[str, ...]:
-        if by is None:
-            return ()
-        return analysis._ACTOR_COLUMNS if by == "actor" else (by,)
+        """Columns grouping by ``by`` needs (``by`` itself is checked by the function)."""
+        check_by_type(by)
+        return analysis._ACTOR_COLUMNS if by == "actor" else ()
 
     # ----------------------------------------------------------- analyses
 
@@ -269,6 +270,11 @@ class AuditAccessor:
         ----------
         **kwargs
             Passed to ``FilterPanel``.
+
+        Raises
+        ------
+        auditkit.errors.InvalidParameterError
+            As ``FilterPanel`` does.
 
         Examples
         --------

@@ -29,16 +29,18 @@ Examples
 from __future__ import annotations
 
 import math
+import numbers
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .errors import AuditKitError, InvalidParameterError
 from .jsonarray import JSONArray, decode_text, is_json_column
 from .schema import as_text
 
@@ -175,8 +177,10 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 # ------------------------------------------------------------------- helpers
 
 
-def require_columns(df: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    """Raise a clear error unless ``df`` is a frame with all of ``columns``.
+def require_columns(
+    df: pd.DataFrame, columns: Iterable[str], what: str, parameter: str = "df"
+) -> None:
+    """Raise a clear error unless ``df`` is a frame with all of ``columns``, each once.
 
     Parameters
     ----------
@@ -186,13 +190,14 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], what: str) -> None
         Column names ``what`` needs.
     what
         Name used in the message, e.g. ``"activity_by_actor"``.
+    parameter
+        Name of the frame's parameter, for the error.
 
     Raises
     ------
-    TypeError
-        If ``df`` is not a :class:`pandas.DataFrame`.
-    ValueError
-        Naming every missing column.
+    auditkit.errors.InvalidParameterError
+        If ``df`` is not a :class:`pandas.DataFrame`, naming every missing column,
+        or naming a needed column that appears more than once.
 
     Examples
     --------
@@ -200,16 +205,144 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], what: str) -> None
     >>> require_columns(pd.DataFrame(), ["when", "id"], "new_ips")
     Traceback (most recent call last):
     ...
-    ValueError: new_ips needs the column(s) 'when', 'id', missing from the frame ...
+    auditkit.errors.InvalidParameterError: df: new_ips needs the column(s) 'when', 'id', missing ...
     """
     if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{what} needs a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in dict.fromkeys(columns) if c not in df.columns]
+        raise InvalidParameterError(
+            parameter, f"{what} needs a pandas DataFrame, got {type(df).__name__}"
+        )
+    needed = list(dict.fromkeys(columns))
+    missing = [c for c in needed if c not in df.columns]
     if missing:
         names = ", ".join(repr(c) for c in missing)
-        raise ValueError(
+        raise InvalidParameterError(
+            parameter,
             f"{what} needs the column(s) {names}, missing from the frame "
-            "(build audit-log frames with auditkit.schema.records_to_frame)"
+            "(build audit-log frames with auditkit.schema.records_to_frame)",
+        )
+    if not df.columns.is_unique:
+        doubled = [c for c in needed if int((df.columns == c).sum()) > 1]
+        if doubled:
+            names = ", ".join(repr(c) for c in doubled)
+            raise InvalidParameterError(
+                parameter, f"{what} needs each column once; the frame has {names} more than once"
+            )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool | np.bool_)
+
+
+def check_int(parameter: str, value: Any, minimum: int) -> None:
+    """Raise :class:`~auditkit.errors.InvalidParameterError` unless ``value`` is an int >= ``minimum``."""
+    if not _is_int(value) or value < minimum:
+        wanted = "a non-negative integer" if minimum == 0 else f"an integer >= {minimum}"
+        raise InvalidParameterError(parameter, f"must be {wanted}, got {_short(value)}")
+
+
+def check_bool(parameter: str, value: Any, *, optional: bool = False) -> None:
+    """Raise :class:`~auditkit.errors.InvalidParameterError` unless ``value`` is a bool."""
+    if not (_is_bool(value) or (optional and value is None)):
+        wanted = "True, False or None" if optional else "True or False"
+        raise InvalidParameterError(parameter, f"must be {wanted}, got {_short(value)}")
+
+
+def _short(value: Any) -> str:
+    """A value for an error message: its repr if short, else its type."""
+    if isinstance(value, str | int | float | bool | type(None) | np.generic):
+        text = repr(value)
+        return text if len(text) <= 60 else f"{text[:57]}..."
+    return f"a {type(value).__name__}"
+
+
+def check_filter(parameter: str, value: Any) -> str | tuple[str, ...] | None:
+    """A filter value (``None``, a string or an iterable of strings), iterables as a tuple."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bytes | Mapping) or not isinstance(value, Iterable):
+        raise InvalidParameterError(
+            parameter, f"must be a string or an iterable of strings, got {_short(value)}"
+        )
+    values = tuple(value)
+    for i, item in enumerate(values):
+        if not isinstance(item, str):
+            raise InvalidParameterError(
+                parameter, f"must hold only strings; item {i} is {_short(item)}"
+            )
+    return values
+
+
+def check_tz(tz: Any) -> None:
+    """Raise :class:`~auditkit.errors.InvalidParameterError` unless ``tz`` is ``None`` or a time zone."""
+    if tz is None:
+        return
+    if not isinstance(tz, str | tzinfo):
+        raise InvalidParameterError(
+            "tz", f"must be a time zone name such as 'Europe/Berlin' or None, got {_short(tz)}"
+        )
+    try:
+        pd.Timestamp(0, tz="UTC").tz_convert(tz)
+    except Exception:
+        raise InvalidParameterError(
+            "tz", f"unknown time zone {_short(tz)} (expected e.g. 'UTC' or 'Europe/Berlin')"
+        ) from None
+
+
+def check_freq(freq: Any, *, text_only: bool = False) -> None:
+    """Raise :class:`~auditkit.errors.InvalidParameterError` unless ``freq`` is a positive frequency."""
+    if text_only and not isinstance(freq, str):
+        raise InvalidParameterError(
+            "freq", f"must be a pandas frequency string such as 'D' or 'h', got {_short(freq)}"
+        )
+    if freq is None or _is_bool(freq):
+        raise InvalidParameterError(
+            "freq", f"must be a pandas frequency such as 'D' or 'h', got {_short(freq)}"
+        )
+    try:
+        offset = pd.tseries.frequencies.to_offset(freq)
+    except (ValueError, TypeError):
+        raise InvalidParameterError(
+            "freq", f"{_short(freq)} is not a pandas frequency (expected e.g. 'h', 'D', 'W', 'MS')"
+        ) from None
+    if offset is None or offset.n <= 0:
+        raise InvalidParameterError("freq", f"must be a positive period, got {_short(freq)}")
+
+
+def check_timedelta(parameter: str, value: Any) -> pd.Timedelta:
+    """``value`` (text like ``"7D"``, a ``timedelta``) as a ``Timedelta`` >= 0."""
+    if _is_bool(value) or not isinstance(value, str | timedelta | np.timedelta64):
+        raise InvalidParameterError(
+            parameter, f"must be a duration such as '7D' or a Timedelta, got {_short(value)}"
+        )
+    try:
+        delta = pd.Timedelta(value)
+    except (ValueError, TypeError):
+        raise InvalidParameterError(
+            parameter, f"{_short(value)} is not a duration (expected e.g. '7D', '12h', '10min')"
+        ) from None
+    if delta is pd.NaT or pd.isna(delta):
+        raise InvalidParameterError(parameter, f"must be a duration, got {_short(value)}")
+    if delta < pd.Timedelta(0):
+        raise InvalidParameterError(parameter, f"must not be negative, got {_short(value)}")
+    return delta
+
+
+def check_by(df: pd.DataFrame, by: Any) -> None:
+    """Raise :class:`~auditkit.errors.InvalidParameterError` unless ``df`` can be grouped by ``by``."""
+    check_by_type(by)
+    if by is not None:
+        _group_labels(df, by, check_only=True)
+
+
+def check_by_type(by: Any) -> None:
+    """Raise :class:`~auditkit.errors.InvalidParameterError` unless ``by`` is ``None`` or a string."""
+    if by is not None and not isinstance(by, str):
+        raise InvalidParameterError(
+            "by", f"must be a column name (or 'actor', or None), got {_short(by)}"
         )
 
 
@@ -265,29 +398,55 @@ def _lower_actions(df: pd.DataFrame) -> pd.Series:
     return _as_string(df["action_type"]).str.lower()
 
 
-def _group_labels(df: pd.DataFrame, by: str) -> pd.Series:
-    """Group labels (text, missing as ``MISSING_LABEL``) for ``by``; ``"actor"`` is derived."""
+def _group_labels(df: pd.DataFrame, by: str, check_only: bool = False) -> pd.Series:
+    """Group labels (text, missing as ``MISSING_LABEL``) for ``by``; ``"actor"`` is derived.
+
+    With ``check_only``, only raise if ``by`` cannot be used (and return an empty series).
+    """
     if by == "actor" and "actor" not in df.columns:
         require_columns(df, _ACTOR_COLUMNS, "grouping by actor")
-        return _actor(df)
+        return pd.Series(dtype=STRING) if check_only else _actor(df)
     if by not in df.columns:
-        raise ValueError(
+        names = ", ".join(map(str, df.columns))
+        raise InvalidParameterError(
+            "by",
             f"cannot group by {by!r}: not a column of the frame (nor 'actor'); "
-            f"columns are {', '.join(map(str, df.columns))}"
+            f"columns are {names if len(names) <= 400 else names[:397] + '...'}",
         )
+    require_columns(df, [by], f"grouping by {by!r}")
     col = df[by]
     if is_json_column(col) or (
         col.dtype == object and any(isinstance(v, (dict, list)) for v in col)
     ):
-        raise ValueError(f"cannot group by {by!r}: it holds JSON objects, not labels")
+        raise InvalidParameterError(
+            "by", f"cannot group by {by!r}: it holds JSON objects, not labels"
+        )
+    if check_only:
+        return pd.Series(dtype=STRING)
     return _as_string(col).fillna(MISSING_LABEL).rename(by)
 
 
 def _when(df: pd.DataFrame, tz: str | None) -> pd.Series:
     when = df["when"]
     if not isinstance(when.dtype, pd.DatetimeTZDtype):
-        when = pd.to_datetime(when, utc=True, errors="coerce")
+        try:
+            converted = pd.to_datetime(when, utc=True, errors="coerce")
+        except (TypeError, ValueError):
+            converted = None
+        if not isinstance(getattr(converted, "dtype", None), pd.DatetimeTZDtype):
+            raise InvalidParameterError(
+                "df",
+                "the 'when' column must hold times (datetime64 with a time zone, "
+                f"or ISO 8601 text), not {df['when'].dtype} values",
+            )
+        when = converted
     return when.dt.tz_convert(tz) if tz is not None else when
+
+
+def check_when(df: pd.DataFrame) -> None:
+    """Raise :class:`~auditkit.errors.InvalidParameterError` if ``df["when"]`` cannot be read as times."""
+    if not isinstance(df["when"].dtype, pd.DatetimeTZDtype):
+        _when(df, None)
 
 
 # ------------------------------------------------------------------- activity by actor
@@ -315,6 +474,11 @@ def activity_by_actor(df: pd.DataFrame) -> pd.DataFrame:
         - ``interfaces`` (string): interfaces used, sorted, ``", "``-joined
           (missing when none is known).
 
+    Raises
+    ------
+    auditkit.errors.InvalidParameterError
+        ``df`` is not a frame with the needed columns.
+
     Examples
     --------
     >>> from auditkit.schema import records_to_frame
@@ -332,6 +496,7 @@ def activity_by_actor(df: pd.DataFrame) -> pd.DataFrame:
     1                1       1         1      purge       <NA>
     """
     require_columns(df, REQUIRED_COLUMNS["activity_by_actor"], "activity_by_actor")
+    check_when(df)
     if df.empty:
         return _empty(ACTIVITY_BY_ACTOR_COLUMNS)
     work = pd.DataFrame(
@@ -417,6 +582,12 @@ def change_timeline(
         row); every column string except ``when``. Sorted by ``when`` (stable;
         ``NaT`` last).
 
+    Raises
+    ------
+    auditkit.errors.InvalidParameterError
+        ``df`` is not a frame with the needed columns, or a filter is not a string
+        or an iterable of strings.
+
     Examples
     --------
     >>> from auditkit.schema import records_to_frame
@@ -436,6 +607,11 @@ def change_timeline(
     1            <NA>  content  192.0.2.1  192.0.2.2         A www
     """
     require_columns(df, REQUIRED_COLUMNS["change_timeline"], "change_timeline")
+    check_when(df)
+    resource_id = check_filter("resource_id", resource_id)
+    resource_type = check_filter("resource_type", resource_type)
+    zone_name = check_filter("zone_name", zone_name)
+    setting = check_filter("setting", setting)
     mask = np.ones(len(df), dtype=bool)
     if resource_id is not None:
         mask &= _isin(df["resource_id"], resource_id, ignore_case=False)
@@ -630,6 +806,13 @@ def activity_over_time(
         then name. The columns' index is named ``by``. Rows with no ``when`` are not
         counted. Empty input: no rows (and no group columns).
 
+    Raises
+    ------
+    auditkit.errors.InvalidParameterError
+        ``df`` is not a frame with the needed columns (``"actor"`` needs
+        ``actor_email`` and ``actor_id``); ``freq`` is not a positive pandas
+        frequency; ``by`` is not a column of labels; ``tz`` is not a time zone.
+
     Examples
     --------
     >>> from auditkit.schema import records_to_frame
@@ -645,6 +828,10 @@ def activity_over_time(
     Timestamp('2026-10-02 00:00:00+0000', tz='UTC')
     """
     require_columns(df, REQUIRED_COLUMNS["activity_over_time"], "activity_over_time")
+    check_when(df)
+    check_freq(freq)
+    check_by(df, by)
+    check_tz(tz)
     when = _when(df, tz)
     groups = (
         pd.Series("events", index=df.index, dtype=STRING) if by is None else _group_labels(df, by)
@@ -698,6 +885,12 @@ def activity_heatmap(
         empty frame). With ``by``: a MultiIndex ``(by, weekday)``, groups ordered by
         total (descending) then name, 7 rows per group (no rows for an empty frame).
 
+    Raises
+    ------
+    auditkit.errors.InvalidParameterError
+        ``df`` is not a frame with the needed columns; ``by`` is not a column of
+        labels; ``tz`` is not a time zone.
+
     Examples
     --------
     >>> from auditkit.schema import records_to_frame
@@ -707,6 +900,9 @@ def activity_heatmap(
     ((7, 24), 1, 1)
     """
     require_columns(df, REQUIRED_COLUMNS["activity_heatmap"], "activity_heatmap")
+    check_when(df)
+    check_by(df, by)
+    check_tz(tz)
     when = _when(df, tz)
     valid = when.notna().to_numpy(dtype=bool)
     days = when[valid].dt.day_of_week.to_numpy(dtype=np.int64)
@@ -764,6 +960,12 @@ def new_ips(df: pd.DataFrame, warmup: str | timedelta | pd.Timedelta = "7D") -> 
         the actor's previous event; missing if none), ``known_ips`` (int64: distinct
         IPs the actor had used before), ``action_type``, ``id``; in time order.
 
+    Raises
+    ------
+    auditkit.errors.InvalidParameterError
+        ``df`` is not a frame with the needed columns, or ``warmup`` is not a
+        duration >= 0.
+
     Examples
     --------
     >>> from auditkit.schema import records_to_frame
@@ -780,9 +982,8 @@ def new_ips(df: pd.DataFrame, warmup: str | timedelta | pd.Timedelta = "7D") -> 
     0  203.0.113.7   192.0.2.1          1  c
     """
     require_columns(df, REQUIRED_COLUMNS["new_ips"], "new_ips")
-    window = pd.Timedelta(warmup)
-    if window < pd.Timedelta(0):
-        raise ValueError(f"warmup must not be negative, got {warmup!r}")
+    check_when(df)
+    window = check_timedelta("warmup", warmup)
     when = _when(df, None)
     ip = _as_string(df["actor_ip"])
     valid = (when.notna() & ip.notna()).to_numpy(dtype=bool)
@@ -897,6 +1098,11 @@ def action_in(*names: str, result: bool | None = None) -> ActionIn:
     result
         If given, also require ``action_result`` to be this (``False``: failures).
 
+    Raises
+    ------
+    auditkit.errors.InvalidParameterError
+        A name is not a string, or ``result`` is not ``True``, ``False`` or ``None``.
+
     Examples
     --------
     >>> from auditkit.schema import records_to_frame
@@ -904,6 +1110,10 @@ def action_in(*names: str, result: bool | None = None) -> ActionIn:
     >>> action_in("token_create")(df).tolist()
     [True, False]
     """
+    for i, n in enumerate(names):
+        if not isinstance(n, str):
+            raise InvalidParameterError("names", f"must be strings; name {i} is {_short(n)}")
+    check_bool("result", result, optional=True)
     return ActionIn(frozenset(n.lower() for n in names), result)
 
 
@@ -917,6 +1127,12 @@ def action_matches(pattern: str, result: bool | None = None) -> ActionMatches:
     result
         If given, also require ``action_result`` to be this.
 
+    Raises
+    ------
+    auditkit.errors.InvalidParameterError
+        ``pattern`` is not a valid regular expression, or ``result`` is not
+        ``True``, ``False`` or ``None``.
+
     Examples
     --------
     >>> from auditkit.schema import records_to_frame
@@ -924,6 +1140,15 @@ def action_matches(pattern: str, result: bool | None = None) -> ActionMatches:
     >>> action_matches(r"2fa.*disable")(df).tolist()
     [True]
     """
+    if not isinstance(pattern, str):
+        raise InvalidParameterError(
+            "pattern", f"must be a regular expression (a string), got {_short(pattern)}"
+        )
+    try:
+        re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise InvalidParameterError("pattern", f"not a valid regular expression: {exc}") from None
+    check_bool("result", result, optional=True)
     return ActionMatches(pattern, result)
 
 
@@ -991,9 +1216,10 @@ def _rule_mask(name: str, predicate: Callable[[pd.DataFrame], Any], events: pd.D
         mask = mask.astype("boolean").fillna(False).to_numpy(dtype=bool)
     mask = np.asarray(mask, dtype=bool)
     if mask.shape != (len(events),):
-        raise ValueError(
+        raise InvalidParameterError(
+            "predicate",
             f"rule {name!r}: the predicate must return one boolean per row "
-            f"({len(events)}), got shape {mask.shape}"
+            f"({len(events)}), got shape {mask.shape}",
         )
     return mask
 
@@ -1052,6 +1278,12 @@ class RiskRule:
         ``frame -> boolean Series`` (or array), one value per row; the frame has a
         ``RangeIndex`` and an extra ``actor`` column. See :func:`action_in`.
 
+    Raises
+    ------
+    auditkit.errors.InvalidParameterError
+        ``name``, ``reason`` or ``severity`` is not a string, or ``predicate`` is
+        not callable.
+
     Examples
     --------
     >>> rule = RiskRule("worker_deleted", "Worker script deleted by {actor}", "medium",
@@ -1065,6 +1297,9 @@ class RiskRule:
     severity: str
     predicate: Callable[[pd.DataFrame], Any]
 
+    def __post_init__(self) -> None:
+        _check_rule_fields(self)
+
     @property
     def kind(self) -> str:
         """``"event"``."""
@@ -1073,7 +1308,38 @@ class RiskRule:
     def find(self, ctx: RuleContext) -> pd.DataFrame:
         """Findings of this rule, with the output columns of :func:`risky_changes`."""
         positions = np.flatnonzero(_rule_mask(self.name, self.predicate, ctx.events))
-        return _findings(self, ctx.events, positions, [{}] * len(positions))
+        return _findings(self, ctx.events, positions.tolist(), [{}] * len(positions))
+
+
+def _check_rule_fields(rule: Any) -> None:
+    """The checks every rule class makes of ``name``, ``reason``, ``severity``, ``predicate``."""
+    for parameter in ("name", "reason", "severity"):
+        value = getattr(rule, parameter)
+        if not isinstance(value, str):
+            raise InvalidParameterError(parameter, f"must be a string, got {_short(value)}")
+    predicate = getattr(rule, "predicate", None)
+    if not isinstance(rule, SettingRule) and not callable(predicate):
+        raise InvalidParameterError(
+            "predicate",
+            f"must be a function of the frame (e.g. action_in(...)), got {_short(predicate)}",
+        )
+
+
+def _check_rules(parameter: str, rules: Any, *, needs: tuple[str, ...]) -> list[Any]:
+    """``rules`` (an iterable of rules) as a list; each must have the attributes ``needs``."""
+    if isinstance(rules, str | bytes | Mapping) or not isinstance(rules, Iterable):
+        raise InvalidParameterError(
+            parameter,
+            f"must be a list of rules (RiskRule, SettingRule, BurstRule), got {_short(rules)}",
+        )
+    chosen = list(rules)
+    for i, rule in enumerate(chosen):
+        if any(not hasattr(rule, a) for a in needs) or not callable(getattr(rule, "find", None)):
+            raise InvalidParameterError(
+                parameter,
+                f"item {i} is {_short(rule)}, not a rule (RiskRule, SettingRule or BurstRule)",
+            )
+    return chosen
 
 
 def _norm_text(value: str) -> str:
@@ -1118,6 +1384,13 @@ class SettingRule:
         Maps a recorded value (text) to its form in ``order``. The default lowers
         case and reads ``true``/``false``/``1``/``0`` as ``on``/``off``.
 
+    Raises
+    ------
+    auditkit.errors.InvalidParameterError
+        ``name``, ``reason`` or ``severity`` is not a string, ``settings`` or
+        ``order`` is not a tuple (or list) of strings, or ``normalize`` is not
+        callable.
+
     Examples
     --------
     >>> rule = SettingRule("ipv6_off", "IPv6 turned off", "low", ("ipv6",), ("off", "on"))
@@ -1131,6 +1404,24 @@ class SettingRule:
     settings: tuple[str, ...]
     order: tuple[str, ...]
     normalize: Callable[[str], str] = field(default=_norm_switch)
+
+    def __post_init__(self) -> None:
+        _check_rule_fields(self)
+        for parameter in ("settings", "order"):
+            value = getattr(self, parameter)
+            if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+                raise InvalidParameterError(
+                    parameter, f"must be a tuple of strings, got {_short(value)}"
+                )
+            for i, item in enumerate(value):
+                if not isinstance(item, str):
+                    raise InvalidParameterError(
+                        parameter, f"must hold only strings; item {i} is {_short(item)}"
+                    )
+        if not callable(self.normalize):
+            raise InvalidParameterError(
+                "normalize", f"must be a function of one string, got {_short(self.normalize)}"
+            )
 
     @property
     def kind(self) -> str:
@@ -1186,6 +1477,13 @@ class BurstRule:
     window
         Time span the ``min_events`` must fall in (``"10min"``, a ``Timedelta``).
 
+    Raises
+    ------
+    auditkit.errors.InvalidParameterError
+        ``name``, ``reason`` or ``severity`` is not a string, ``predicate`` is not
+        callable, ``min_events`` is not an integer >= 1, or ``window`` is not a
+        duration >= 0.
+
     Examples
     --------
     >>> rule = BurstRule("purge_burst", "{events} purges in {duration}", "low",
@@ -1200,6 +1498,11 @@ class BurstRule:
     predicate: Callable[[pd.DataFrame], Any]
     min_events: int = 5
     window: str | timedelta | pd.Timedelta = "10min"
+
+    def __post_init__(self) -> None:
+        _check_rule_fields(self)
+        check_int("min_events", self.min_events, 1)
+        check_timedelta("window", self.window)
 
     @property
     def kind(self) -> str:
@@ -1249,10 +1552,10 @@ def _bursts(times: np.ndarray, min_events: int, window: np.timedelta64) -> list[
         return []
     ends = np.searchsorted(times, times + window, side="right")
     marked = np.zeros(n + 1, dtype=np.int64)
-    for i in np.flatnonzero(ends - np.arange(n) >= min_events):
+    for i in np.flatnonzero(ends - np.arange(n) >= min_events).tolist():
         marked[i] += 1
         marked[ends[i]] -= 1
-    inside = np.cumsum(marked[:n]) > 0
+    inside = (np.cumsum(marked[:n]) > 0).tolist()
     spans: list[tuple[int, int]] = []
     start: int | None = None
     for i in range(n):
@@ -1426,6 +1729,13 @@ def risky_changes(
         burst spans, else 1), ``id`` (the flagged row's id; a burst's first row).
         Sorted by ``when`` (``NaT`` last), then severity (high first), then rule order.
 
+    Raises
+    ------
+    auditkit.errors.InvalidParameterError
+        ``df`` is not a frame with the needed columns; ``rules`` or ``extra_rules``
+        is not a list of rules, or one of its rules fails on the frame (its
+        predicate raises or does not return one boolean per row).
+
     Examples
     --------
     >>> from auditkit.schema import records_to_frame
@@ -1441,14 +1751,16 @@ def risky_changes(
     ['tokens']
     """
     require_columns(df, REQUIRED_COLUMNS["risky_changes"], "risky_changes")
-    chosen = [*(DEFAULT_RULES if rules is None else rules), *extra_rules]
+    check_when(df)
+    base = list(DEFAULT_RULES) if rules is None else _check_rules("rules", rules, needs=())
+    chosen = [*base, *_check_rules("extra_rules", extra_rules, needs=())]
     if df.empty or not chosen:
         return _empty(RISKY_CHANGES_COLUMNS)
     settings = [n for r in chosen if isinstance(r, SettingRule) for n in r.settings]
     ctx = RuleContext(df, settings)
     parts = []
     for order, rule in enumerate(chosen):
-        found = rule.find(ctx)
+        found = _find(rule, ctx, "rules" if order < len(base) else "extra_rules")
         if len(found):
             parts.append(found.assign(_rule_order=order))
     if not parts:
@@ -1460,6 +1772,31 @@ def risky_changes(
     return _typed(out, RISKY_CHANGES_COLUMNS)
 
 
+def _find(rule: Any, ctx: RuleContext, parameter: str) -> pd.DataFrame:
+    """``rule.find(ctx)``; a rule that fails is reported as a bad ``parameter``."""
+    name = getattr(rule, "name", None)
+    try:
+        found = rule.find(ctx)
+    except InvalidParameterError as exc:
+        if exc.parameter == "df":
+            raise
+        detail = str(exc).removeprefix(f"{exc.parameter}: ")
+        raise InvalidParameterError(parameter, detail) from exc
+    except AuditKitError:
+        raise
+    except Exception as exc:
+        raise InvalidParameterError(
+            parameter, f"rule {name!r} failed on this frame: {type(exc).__name__}: {exc}"
+        ) from exc
+    if not isinstance(found, pd.DataFrame) or any(
+        c not in found.columns for c in RISKY_CHANGES_COLUMNS
+    ):
+        raise InvalidParameterError(
+            parameter, f"rule {name!r}: find() must return a frame with the risky_changes columns"
+        )
+    return found
+
+
 def rules_table(rules: Sequence[Rule] | None = None) -> pd.DataFrame:
     """The rules as a table: ``name``, ``kind``, ``severity``, ``reason``, ``matches``.
 
@@ -1468,13 +1805,22 @@ def rules_table(rules: Sequence[Rule] | None = None) -> pd.DataFrame:
     rules
         Rules to describe; :data:`DEFAULT_RULES` when ``None``.
 
+    Raises
+    ------
+    auditkit.errors.InvalidParameterError
+        ``rules`` is not a list of rules.
+
     Examples
     --------
     >>> t = rules_table()
     >>> t.loc[t["name"] == "failed_login", "matches"].item()
     "action_in('login', result=False)"
     """
-    chosen = DEFAULT_RULES if rules is None else rules
+    chosen = (
+        DEFAULT_RULES
+        if rules is None
+        else _check_rules("rules", rules, needs=("name", "severity", "reason"))
+    )
     rows = []
     for r in chosen:
         if isinstance(r, SettingRule):

@@ -31,11 +31,21 @@ import numpy as np
 import pandas as pd
 
 from auditkit.analysis import (
+    REQUIRED_COLUMNS,
+    _short,
     activity_by_actor,
     activity_heatmap,
     activity_over_time,
     change_timeline,
+    check_by,
+    check_filter,
+    check_freq,
+    check_int,
+    check_tz,
+    check_when,
+    require_columns,
 )
+from auditkit.errors import InvalidParameterError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -70,6 +80,28 @@ _PERIOD_NAMES = {
     "YS": "year",
     "YE": "year",
 }
+
+
+def _check_ax(ax: Any) -> None:
+    """Raise :class:`~auditkit.errors.InvalidParameterError` unless ``ax`` is ``None`` or Axes."""
+    if ax is None:
+        return
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise InvalidParameterError("ax", f"must be a matplotlib Axes or None, got {_short(ax)}")
+
+
+def _check_cmap(cmap: Any) -> None:
+    import matplotlib as mpl
+    from matplotlib.colors import Colormap
+
+    if isinstance(cmap, Colormap):
+        return
+    if not isinstance(cmap, str) or cmap not in mpl.colormaps:
+        raise InvalidParameterError(
+            "cmap", f"must be a matplotlib colormap name such as 'viridis', got {_short(cmap)}"
+        )
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
@@ -140,8 +172,7 @@ def _group_colors(n: int) -> list[Any]:
 
 def _top_columns(wide: pd.DataFrame, top: int) -> pd.DataFrame:
     """The first ``top`` columns plus an ``other`` column summing the rest."""
-    if top < 1:
-        raise ValueError(f"top must be at least 1, got {top}")
+    check_int("top", top, 1)
     if wide.shape[1] <= top:
         return wide
     kept = wide.iloc[:, :top].copy()
@@ -177,6 +208,14 @@ def plot_activity(
         One bar container per group (bottom to top: most active first, ``other``
         last), bars spanning their period; legend titled ``by``.
 
+    Raises
+    ------
+    auditkit.errors.InvalidParameterError
+        Before drawing: ``df`` is not a frame with the needed columns; ``freq`` is
+        not a pandas frequency string; ``by`` or ``tz`` is bad (as for
+        :func:`~auditkit.analysis.activity_over_time`); ``top`` is not an integer
+        >= 1; ``ax`` is not an Axes.
+
     Examples
     --------
     >>> import matplotlib
@@ -193,6 +232,13 @@ def plot_activity(
     """
     from matplotlib.ticker import MaxNLocator
 
+    require_columns(df, REQUIRED_COLUMNS["activity_over_time"], "plot_activity")
+    check_when(df)
+    check_freq(freq, text_only=True)
+    check_by(df, by)
+    check_tz(tz)
+    check_int("top", top, 1)
+    _check_ax(ax)
     wide = activity_over_time(df, freq=freq, by=by, tz=tz)
     ax = _axes(ax, (10, 4))
     period = _period_name(freq)
@@ -260,6 +306,12 @@ def plot_activity_heatmap(
         With one image whose (masked) array is
         :func:`auditkit.analysis.activity_heatmap` (zeros masked).
 
+    Raises
+    ------
+    auditkit.errors.InvalidParameterError
+        Before drawing: ``df`` is not a frame with the needed columns; ``tz`` is
+        not a time zone; ``cmap`` is not a colormap (name); ``ax`` is not an Axes.
+
     Examples
     --------
     >>> import matplotlib
@@ -270,6 +322,11 @@ def plot_activity_heatmap(
     >>> int(ax.images[0].get_array().filled(0)[5, 23])
     1
     """
+    require_columns(df, REQUIRED_COLUMNS["activity_heatmap"], "plot_activity_heatmap")
+    check_when(df)
+    check_tz(tz)
+    _check_cmap(cmap)
+    _check_ax(ax)
     counts = activity_heatmap(df, tz=tz)
     ax = _axes(ax, (10, 3.6))
     values = np.ma.masked_equal(counts.to_numpy(dtype=np.int64), 0)
@@ -325,7 +382,8 @@ def _change_label(rows: pd.DataFrame, row_name: str | None, max_label: int) -> s
 
 def _resource_label(resource_type: Any, resource_id: Any, name: Any, zone: Any) -> str:
     if pd.isna(name):
-        name = zone if resource_type == "zone" and not pd.isna(zone) else resource_id
+        is_zone = not pd.isna(resource_type) and resource_type == "zone"
+        name = zone if is_zone and not pd.isna(zone) else resource_id
     name = "(unknown)" if pd.isna(name) else _clip(str(name), 32)
     return name if pd.isna(resource_type) else f"{name} ({resource_type})"
 
@@ -387,6 +445,13 @@ def plot_change_timeline(
         One scatter (a point per changed event and row; x: its time) and the
         annotations; y tick labels name the rows, earliest changed on top.
 
+    Raises
+    ------
+    auditkit.errors.InvalidParameterError
+        Before drawing: ``df`` is not a frame with the needed columns; a filter is
+        not a string or an iterable of strings; ``max_label`` or ``max_rows`` is
+        not an integer >= 1; ``ax`` is not an Axes.
+
     Examples
     --------
     >>> import matplotlib
@@ -402,8 +467,15 @@ def plot_change_timeline(
     >>> ax.get_ylabel()
     'example.com (zone)'
     """
-    if max_rows < 1:
-        raise ValueError(f"max_rows must be at least 1, got {max_rows}")
+    require_columns(df, REQUIRED_COLUMNS["change_timeline"], "plot_change_timeline")
+    check_when(df)
+    resource_id = check_filter("resource_id", resource_id)
+    resource_type = check_filter("resource_type", resource_type)
+    zone_name = check_filter("zone_name", zone_name)
+    setting = check_filter("setting", setting)
+    check_int("max_label", max_label, 1)
+    check_int("max_rows", max_rows, 1)
+    _check_ax(ax)
     changes = change_timeline(
         df,
         resource_id=resource_id,
@@ -456,7 +528,7 @@ def plot_change_timeline(
     ax.scatter(np.array(xs, dtype="datetime64[us]"), ys, s=30, zorder=3)
     if len(set(xs)) == 1:
         pad = np.timedelta64(1, "h")
-        ax.set_xlim(xs[0] - pad, xs[0] + pad)
+        ax.set_xlim(xs[0] - pad, xs[0] + pad)  # type: ignore[arg-type]  # datetimes are fine
     _annotate_without_overlap(ax, xs, ys, labels)
     ax.set_yticks(range(len(rows)), labels=_row_ticks(ax, rows))
     ax.set_ylim(len(rows) - 0.5, -0.5)
@@ -522,6 +594,12 @@ def plot_actor_summary(df: pd.DataFrame, *, top: int = 15, ax: Axes | None = Non
         the counts of :func:`auditkit.analysis.activity_by_actor`), y tick labels
         the actors.
 
+    Raises
+    ------
+    auditkit.errors.InvalidParameterError
+        Before drawing: ``df`` is not a frame with the needed columns; ``top`` is
+        not an integer >= 1; ``ax`` is not an Axes.
+
     Examples
     --------
     >>> import matplotlib
@@ -539,8 +617,10 @@ def plot_actor_summary(df: pd.DataFrame, *, top: int = 15, ax: Axes | None = Non
     """
     from matplotlib.ticker import MaxNLocator
 
-    if top < 1:
-        raise ValueError(f"top must be at least 1, got {top}")
+    require_columns(df, REQUIRED_COLUMNS["activity_by_actor"], "plot_actor_summary")
+    check_when(df)
+    check_int("top", top, 1)
+    _check_ax(ax)
     summary = activity_by_actor(df)
     total = len(summary)
     summary = summary.head(top)

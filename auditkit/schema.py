@@ -56,7 +56,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import APIError
+from .errors import APIError, InvalidParameterError
 from .jsonarray import JSONArray, decode_text, encode_value
 
 __all__ = [
@@ -609,6 +609,8 @@ def records_to_frame(records: Sequence[Mapping[str, Any]] | Iterable[Any]) -> pd
 
     Raises
     ------
+    auditkit.errors.InvalidParameterError
+        ``records`` is not an iterable of records (a number, a string, one dict).
     auditkit.errors.APIError
         When there are records and none has any of :data:`KNOWN_FIELDS` (records
         of another shape, e.g. Logpush output): see :func:`record_shape_problem`.
@@ -625,6 +627,10 @@ def records_to_frame(records: Sequence[Mapping[str, Any]] | Iterable[Any]) -> pd
     >>> df.loc[0, "old_value"] is pd.NA, df.loc[0, "new_value"]
     (True, 'low')
     """
+    if isinstance(records, str | bytes | Mapping) or not isinstance(records, Iterable):
+        raise InvalidParameterError(
+            "records", f"must be a list (or iterable) of records, not {type(records).__name__}"
+        )
     recs = records if isinstance(records, list) else list(records)
     check_record_shape(recs)
     return frame_from_columns(extract_columns(recs))

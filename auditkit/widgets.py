@@ -44,6 +44,7 @@ import contextlib
 import datetime as dt
 import html
 import logging
+import os
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -53,7 +54,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from auditkit.analysis import MISSING_LABEL, UNKNOWN_ACTOR, require_columns
+from auditkit.analysis import (
+    MISSING_LABEL,
+    UNKNOWN_ACTOR,
+    _missing,
+    _short,
+    check_bool,
+    check_int,
+    require_columns,
+)
+from auditkit.errors import InvalidParameterError
 from auditkit.jsonarray import is_json_column, json_texts
 
 if TYPE_CHECKING:
@@ -287,6 +297,13 @@ class FilterPanel:
     export_path
         Default file name of the "Export CSV" button.
 
+    Raises
+    ------
+    auditkit.errors.InvalidParameterError
+        ``df`` is not a frame with the needed columns (each once); ``rows`` or
+        ``top_actors`` is not an integer >= 0; ``chart`` is not a bool;
+        ``export_path`` is not a path.
+
     Attributes
     ----------
     controls : dict[str, ipywidgets.Widget]
@@ -343,11 +360,22 @@ class FilterPanel:
         chart: bool = True,
         export_path: str | Path = "audit-filtered.csv",
     ) -> None:
+        require_columns(df, REQUIRED, "FilterPanel")
+        if not df.columns.is_unique:
+            doubled = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+            raise InvalidParameterError(
+                "df", f"FilterPanel needs each column once; the frame repeats {', '.join(doubled)}"
+            )
+        check_int("rows", rows, 0)
+        check_int("top_actors", top_actors, 0)
+        check_bool("chart", chart)
+        if not isinstance(export_path, str | os.PathLike):
+            raise InvalidParameterError(
+                "export_path", f"must be a file name or path, got {_short(export_path)}"
+            )
+
         import ipywidgets as widgets
 
-        require_columns(df, REQUIRED, "FilterPanel")
-        if rows < 0 or top_actors < 0:
-            raise ValueError("rows and top_actors must not be negative")
         self._df = df
         self._rows = int(rows)
         self._top_actors = int(top_actors)
@@ -439,7 +467,7 @@ class FilterPanel:
         )
         result.add_class("auditkit-result")
         controls["result"] = result
-        days = [(_day_label(d), _as_date(d)) for d in self._days]
+        days = [(_day_label(int(d)), _as_date(int(d))) for d in self._days]
         date_range = widgets.SelectionRangeSlider(
             options=days,
             index=(0, len(days) - 1),
@@ -611,6 +639,11 @@ class FilterPanel:
         callable
             ``callback``, so ``on_change`` works as a decorator.
 
+        Raises
+        ------
+        auditkit.errors.InvalidParameterError
+            ``callback`` is not callable, or ``remove`` is not a bool.
+
         Examples
         --------
         >>> import auditkit
@@ -622,6 +655,11 @@ class FilterPanel:
         >>> seen
         [0]
         """
+        if not callable(callback):
+            raise InvalidParameterError(
+                "callback", f"must be a function of the filtered frame, got {_short(callback)}"
+            )
+        check_bool("remove", remove)
         if remove:
             with contextlib.suppress(ValueError):
                 self._callbacks.remove(callback)
@@ -938,8 +976,8 @@ class FilterPanel:
             rows.get("new_value", pd.Series([None] * len(rows))).astype(object),
             strict=True,
         ):
-            o = "" if pd.isna(old) else str(old)
-            v = "" if pd.isna(new) else str(new)
+            o = "" if _missing(old) else str(old)
+            v = "" if _missing(new) else str(new)
             change.append(f"{o} → {v}"[:60] if o or v else "")
         view = pd.DataFrame(
             {
@@ -1017,10 +1055,10 @@ class FilterPanel:
         pw, ph = width - left - right, height - top - bottom
         ymax, yticks = _nice_ticks(int(counts.max()) if len(counts) else 0)
 
-        def sx(day: float) -> float:
+        def sx(day: Any) -> Any:  # a number or an array of them
             return left + (day - x0_day) / span * pw
 
-        def sy(v: float) -> float:
+        def sy(v: Any) -> Any:
             return top + ph - v / ymax * ph
 
         def area(values: np.ndarray) -> str:

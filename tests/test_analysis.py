@@ -26,6 +26,7 @@ from auditkit.analysis import (
     risky_changes,
     rules_table,
 )
+from auditkit.errors import InvalidParameterError
 from auditkit.schema import empty_frame, records_to_frame
 
 STRING = pd.StringDtype("pyarrow")
@@ -175,7 +176,7 @@ def test_missing_columns_are_named() -> None:
         activity_by_actor(df)
     with pytest.raises(ValueError, match=r"df\.audit\.activity_by_actor\(\).*'actor_ip'"):
         df.audit.activity_by_actor()
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidParameterError, match="df: activity_by_actor needs a pandas"):
         activity_by_actor([])  # type: ignore[arg-type]
 
 
