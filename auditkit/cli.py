@@ -18,12 +18,9 @@ Shell::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import ipaddress
-import os
 import sqlite3
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -136,46 +133,19 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 def write_frame(df: Any, out: Path) -> None:
     """Write an audit-log frame as Parquet, CSV or JSON lines (by suffix).
 
-    JSON columns (``metadata``, ``old_value_json``, ``new_value_json``) become
-    JSON text in Parquet and CSV. The data goes to a new temporary file beside
-    ``out`` (``tempfile.mkstemp``: an unpredictable name, created exclusively,
-    mode ``0600`` since audit data is sensitive), through its descriptor, then
-    is renamed over ``out``: no symbolic link is followed, and on any failure
-    the temporary file is removed and ``out`` is left as it was.
+    The one writer, :func:`auditkit.frame.write_frame` (the panel's CSV export
+    uses it too): ``when`` as ``2026-10-01T12:00:00.000000Z``, JSON columns as
+    JSON text (CSV), nested JSON (JSON lines) or the ``json`` dtype (Parquet),
+    written to a ``0600`` temporary file beside ``out`` and renamed over it.
 
     Raises
     ------
     OSError
         The file cannot be written (disk full, no permission...).
     """
-    import pandas as pd
+    from .frame import write_frame as write
 
-    from .jsonarray import json_texts
-    from .schema import COLUMNS
-
-    flat = df.copy()
-    for col in COLUMNS:
-        if col.kind == "json" and col.name in flat:
-            flat[col.name] = pd.Series(
-                json_texts(flat[col.name]).to_pylist(), index=flat.index, dtype="string"
-            )
-    suffix = out.suffix.lower()
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            if suffix == ".parquet":
-                flat.to_parquet(handle, index=False)
-            elif suffix == ".csv":
-                flat.to_csv(handle, index=False)
-            else:
-                df.to_json(handle, orient="records", lines=True, date_format="iso", date_unit="us")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write(df, out)
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:

@@ -723,13 +723,16 @@ class FilterPanel:
     def to_csv(self, path: str | Path) -> Path:
         """Write the matching rows to a CSV file.
 
-        ``when`` is written as ISO 8601 UTC, JSON columns (``metadata``, values) as
-        JSON text, missing values as empty fields.
+        Written by :func:`auditkit.frame.write_frame`, the writer of ``auditkit
+        fetch -o x.csv`` too (same bytes for the same rows): ``when`` as
+        ``2026-10-01T12:00:00.000000Z``, JSON columns (``metadata``, values) as
+        compact JSON text, missing values as empty fields; mode ``0600``, via a
+        temporary file renamed into place.
 
         Parameters
         ----------
         path
-            File to write (parent directories are created).
+            File to write (parent directories are created); CSV whatever its suffix.
 
         Returns
         -------
@@ -744,16 +747,11 @@ class FilterPanel:
         >>> out.read_text().splitlines()[1]
         'a,,,,,,,,,,,,,,,,,,"{""k"":1}"'
         """
+        from auditkit.frame import write_frame
+
         target = Path(path).expanduser().resolve()
         target.parent.mkdir(parents=True, exist_ok=True)
-        frame = self.filtered.copy()
-        for name in frame.columns:
-            if frame[name].dtype == object or is_json_column(frame[name]):
-                frame[name] = pd.Series(json_texts(frame[name]).to_pylist(), index=frame.index)
-        if "when" in frame.columns and isinstance(frame["when"].dtype, pd.DatetimeTZDtype):
-            frame["when"] = frame["when"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        frame.to_csv(target, index=False)
-        return target
+        return write_frame(self.filtered, target, format="csv")
 
     # ---------------------------------------------------------------- updating
 
