@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   creates .venv/demo (runtime dependencies only) and runs the demo
-#   make test   creates .venv/test (with test tools) and runs ruff and the test suite
+#   make test   creates .venv/test (with test tools) and runs ruff, mypy and the test suite
 # Both install exact versions from the committed locks in requirements/ (hashes checked),
 # so a clone installs the same packages next year as today. `make lock` refreshes the locks;
 # `make test-latest` runs the same checks on the newest versions pyproject allows and
@@ -27,10 +27,11 @@ define venv_from_lock
 	touch $(1)/.installed
 endef
 
-# ruff (lint and format) and the test suite, in the venv $(1).
+# ruff (lint and format), mypy (configured in pyproject) and the test suite, in the venv $(1).
 define checks
 	$(1)/bin/ruff check $(SOURCES)
 	$(1)/bin/ruff format --check $(SOURCES)
+	$(1)/bin/mypy
 	$(1)/bin/python -m pytest -n 2 $(PYTEST_ARGS)
 endef
 

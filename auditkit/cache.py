@@ -545,7 +545,9 @@ def _storage_class() -> type:
         def __setitem__(self, key: str, value: Any) -> None:
             expires = getattr(value, "expires_unix", None)
             if self.serializer is not None:  # UTF-8 JSON in a BLOB, as requests-cache stores bytes
-                text: Any = sqlite3.Binary(self.serializer.dumps(value).encode())
+                dumped = self.serializer.dumps(value)
+                data = dumped.encode() if isinstance(dumped, str) else dumped
+                text: Any = sqlite3.Binary(data)
             else:
                 text = str(value)
             self.db.write(

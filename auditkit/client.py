@@ -448,10 +448,23 @@ class _WholeBodyAdapter(HTTPAdapter):
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False, **kwargs: Any) -> Any:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
+        verify: bool | str = True,
+        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
         if self.halted.is_set():
             raise _Halted("the load was stopped")
-        timeout = kwargs.get("timeout")
+        kwargs: dict[str, Any] = {
+            "timeout": timeout,
+            "verify": verify,
+            "cert": cert,
+            "proxies": proxies,
+        }
         limit = timeout[1] if isinstance(timeout, tuple) else timeout
         started = time.monotonic()
         _DEADLINE.at = None if stream or limit is None else started + limit
@@ -472,7 +485,7 @@ class _WholeBodyAdapter(HTTPAdapter):
             raise
         finally:
             response.raw.release_conn()
-        response._content_consumed = True
+        response._content_consumed = True  # type: ignore[attr-defined]
         if self.halted.is_set():
             raise _Halted("the load was stopped")
         asked = _per_page_asked(request.url)
@@ -708,15 +721,17 @@ class AuditLogClient:
     def _send(self, url: str, params: Mapping[str, str], expire: Any) -> tuple[Any, bool]:
         """One GET; returns the response and whether it came from the cache."""
         timeout = (min(10.0, self.retry.timeout), self.retry.timeout)
+        # A requests-cache CachedSession when cached: its get takes expire_after, only_if_cached.
+        session: Any = self.session
         # Never follow a redirect: the credential would go wherever it points.
-        get = functools.partial(self.session.get, allow_redirects=False)
+        get = functools.partial(session.get, allow_redirects=False)
         if self.cached and (self.offline or expire != 0):
             # A read-only look in the cache first, so that cached pages cost no rate budget
             # (and a miss writes nothing).
-            probe = self.session.prepare_request(
+            probe = session.prepare_request(
                 requests.Request("GET", url, params=params, headers=self._headers)
             )
-            if self.session.cache.contains(request=probe):
+            if session.cache.contains(request=probe):
                 hit = get(
                     url,
                     params=params,
@@ -821,12 +836,11 @@ class AuditLogClient:
         return TransportError(f"request to {url} failed: {type(exc).__name__}")
 
     def _attempt(self, url: str, params: Mapping[str, str], expire: Any) -> Page:
+        failure: Exception | None = None
         try:
             response, from_cache = self._send(url, params, expire)
         except requests.RequestException as exc:
             failure = self._transport_failure(exc, url)
-        else:
-            failure = None
         if failure is not None:
             raise failure  # outside the except block: nothing of requests' exception behind it
         if not from_cache:

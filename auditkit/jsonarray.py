@@ -25,8 +25,9 @@ Examples
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import numpy as np
@@ -152,7 +153,7 @@ class JSONDtype(ExtensionDtype):
     _is_boolean = False
 
     @classmethod
-    def construct_array_type(cls) -> type[JSONArray]:
+    def construct_array_type(cls) -> builtins.type[JSONArray]:
         """The array class, :class:`JSONArray`.
 
         Examples
@@ -195,13 +196,13 @@ class _Pool:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["texts"])  # type: ignore[misc]
 
-    def codes_for(self, texts: Sequence[bytes | None]) -> np.ndarray:
+    def codes_for(self, texts: Sequence[bytes | str | None]) -> np.ndarray:
         """Codes of ``texts`` (``-1`` for ``None``), appending the ones not yet stored."""
         if self._index is None:
             self._index = {}
             for i, t in enumerate(self.texts.to_pylist()):
                 self._index.setdefault(t, i)
-        index, added = self._index, []
+        index, added = self._index, cast(list[str], [])
         out = np.empty(len(texts), dtype=np.int64)
         for i, raw in enumerate(texts):
             if raw is None:
@@ -436,7 +437,7 @@ class JSONArray(ExtensionArray):
         hits = [v == other for v in self.distinct_values()]
         return np.array([*hits, False], dtype=bool)[self._codes]
 
-    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+    def __eq__(self, other: Any) -> Any:
         if isinstance(other, pd.Series | pd.Index | pd.DataFrame):
             return NotImplemented
         if isinstance(other, JSONArray | np.ndarray) or (
@@ -451,7 +452,7 @@ class JSONArray(ExtensionArray):
             return self._entry_matches(other)
         return np.zeros(len(self), dtype=bool)
 
-    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+    def __ne__(self, other: Any) -> Any:
         eq = self.__eq__(other)
         return eq if eq is NotImplemented else ~eq
 
@@ -525,6 +526,7 @@ class JSONArray(ExtensionArray):
         """Store ``value`` (one element, or one per position of ``key``) at ``key``."""
         if self._readonly:
             raise ValueError("Cannot modify read-only array")
+        texts: list[Any]
         if single:
             texts = [_as_text(value)]
         else:
@@ -718,7 +720,7 @@ class JSONArray(ExtensionArray):
         keys = np.empty(len(self), dtype=object)
         keys[:] = [b"" if c < 0 else canon[c] for c in self._codes.tolist()]
         if isinstance(value, dict | list):
-            return np.searchsorted(keys, _canonical(value), side=side, sorter=sorter)
+            return np.searchsorted(keys, cast(bytes, _canonical(value)), side=side, sorter=sorter)
         wanted = np.empty(len(value), dtype=object)
         wanted[:] = [b"" if _is_missing(v) else _canonical(v) for v in value]
         return np.searchsorted(keys, wanted, side=side, sorter=sorter)

@@ -30,7 +30,7 @@ import ipaddress
 import re
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import pandas as pd
 
@@ -46,7 +46,7 @@ __all__ = [
     "to_utc",
 ]
 
-TimeLike = datetime | date | pd.Timestamp | str
+TimeLike: TypeAlias = datetime | date | pd.Timestamp | str
 MAX_PER_PAGE = 1000
 #: How long after its end a window is treated as final and cached for good.
 SETTLE = pd.Timedelta(hours=1)

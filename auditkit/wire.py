@@ -287,7 +287,7 @@ _Id = msgspec.defstruct(
 class _Envelope(msgspec.Struct, gc=False):
     """What the client needs of a page: the envelope and each record's id."""
 
-    result: list[_Id] | None = None
+    result: list[_Id] | None = None  # type: ignore[valid-type]
     success: Any = None
     errors: Any = None
     result_info: Any = None
