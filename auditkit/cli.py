@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from .errors import AuditKitError, InvalidParameterError
+from .query import FILTERS
 
 __all__ = ["main"]
 
@@ -54,16 +55,11 @@ def _parser() -> argparse.ArgumentParser:
 
     fetch = sub.add_parser("fetch", help="load audit logs and write them to a file")
     fetch.add_argument("-o", "--output", required=True, help="out.parquet, out.csv or out.jsonl")
-    fetch.add_argument("--since", help="ISO-8601 date or date-time (UTC if no offset)")
-    fetch.add_argument("--before", help="ISO-8601 date or date-time (UTC if no offset)")
-    fetch.add_argument("--actor-email")
-    fetch.add_argument("--actor-ip", help="an IP address or CIDR range")
-    fetch.add_argument("--action-type")
-    fetch.add_argument("--zone-name")
-    fetch.add_argument("--id")
-    fetch.add_argument("--direction", default="desc", help="desc (default) or asc")
-    fetch.add_argument("--hide-user-logs", action="store_true")
-    fetch.add_argument("--account-id", help="read /accounts/{id}/audit_logs")
+    for f in FILTERS:  # one option per filter, as declared in auditkit.query
+        if isinstance(f.default, bool):
+            fetch.add_argument(f.option, action="store_true", help=f.help)
+        else:
+            fetch.add_argument(f.option, default=f.default, help=f.help)
     fetch.add_argument("--per-page", default="1000", help="1 to 1000 (default 1000)")
     fetch.add_argument("--base-url", help="API root (default $CLOUDFLARE_BASE_URL or Cloudflare's)")
     fetch.add_argument("--cache", help="cache file (default: the user cache dir)")
@@ -105,16 +101,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     if args.no_cache and args.cache:
         raise InvalidParameterError("--no-cache", "cannot be combined with --cache")
     df = load_audit_logs(
-        since=args.since,
-        before=args.before,
-        actor_email=args.actor_email,
-        actor_ip=args.actor_ip,
-        action_type=args.action_type,
-        zone_name=args.zone_name,
-        id=args.id,
-        direction=args.direction,
-        hide_user_logs=args.hide_user_logs,
-        account_id=args.account_id,
+        **{f.name: getattr(args, f.name) for f in FILTERS},
         base_url=args.base_url,
         cache=False if args.no_cache else (args.cache or True),
         per_page=_int(args.per_page, "--per-page"),

@@ -33,6 +33,7 @@ from .query import (
     AuditLogQuery,
     TimeLike,
     Window,
+    filter_values,
     month_start,
     plan_windows,
     retention_floor,
@@ -160,19 +161,8 @@ def load_audit_logs(
     >>> set(df["action_type"])
     {'login'}
     """
-    query = AuditLogQuery.build(
-        since=since,
-        before=before,
-        actor_email=actor_email,
-        actor_ip=actor_ip,
-        action_type=action_type,
-        zone_name=zone_name,
-        id=id,
-        direction=direction,
-        hide_user_logs=hide_user_logs,
-        account_id=account_id,
-        per_page=per_page,
-    )
+    # The filters are declared once (query.FILTERS); the signature lists them for help().
+    query = AuditLogQuery.build(**filter_values(locals()), per_page=per_page)
     cache_path = resolve_cache_path(cache)
     root = resolve_base_url(base_url)
     if offline is None:
@@ -627,6 +617,16 @@ def export_audit_logs(
     Exports are never cached. Filters and credentials work as in
     :func:`load_audit_logs`; the upper bound is ``before``, else now.
 
+    Parameters
+    ----------
+    path
+        The CSV file to write (its folder must exist).
+    since, before, actor_email, actor_ip, action_type, zone_name, id, direction, hide_user_logs, account_id
+        The filters, as in :func:`load_audit_logs` (declared once in
+        :data:`auditkit.query.FILTERS`).
+    token, email, api_key, base_url, retry
+        As in :func:`load_audit_logs`.
+
     Returns
     -------
     pathlib.Path
@@ -649,18 +649,7 @@ def export_audit_logs(
         raise InvalidParameterError("path", f"{os.fspath(path)!r} is a directory")
     if not target.parent.exists():
         raise InvalidParameterError("path", f"folder {str(target.parent)!r} does not exist")
-    query = AuditLogQuery.build(
-        since=since,
-        before=before,
-        actor_email=actor_email,
-        actor_ip=actor_ip,
-        action_type=action_type,
-        zone_name=zone_name,
-        id=id,
-        direction=direction,
-        hide_user_logs=hide_user_logs,
-        account_id=account_id,
-    )
+    query = AuditLogQuery.build(**filter_values(locals()))
     root = resolve_base_url(base_url)
     credentials = resolve_credentials(token, email, api_key)
     now = _now()

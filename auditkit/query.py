@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal, TypeAlias
@@ -37,11 +38,15 @@ import pandas as pd
 from .errors import InvalidParameterError
 
 __all__ = [
+    "FILTERS",
+    "FILTER_NAMES",
     "MAX_PER_PAGE",
     "SETTLE",
     "AuditLogQuery",
+    "Filter",
     "TimeLike",
     "Window",
+    "filter_values",
     "plan_windows",
     "to_utc",
 ]
@@ -124,6 +129,97 @@ def _ip(value: Any) -> str | None:
     return text.strip()
 
 
+def _time(value: Any, parameter: str) -> pd.Timestamp | None:
+    return None if value is None else to_utc(value, parameter)
+
+
+def _direction(value: Any, parameter: str) -> str:
+    if not isinstance(value, str) or value.lower() not in ("desc", "asc"):
+        raise InvalidParameterError(parameter, f"must be 'desc' or 'asc', got {value!r}")
+    return "asc" if value.lower() == "asc" else "desc"
+
+
+def _flag(value: Any, parameter: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidParameterError(parameter, f"must be True or False, got {value!r}")
+    return value
+
+
+def _account(value: Any, parameter: str) -> str | None:
+    acct = _text(value, parameter)
+    if acct is not None and not _ACCOUNT_ID.match(acct):
+        raise InvalidParameterError(
+            parameter, "must be a Cloudflare account id (letters and digits only)"
+        )
+    return acct
+
+
+def _clean_text(value: Any, parameter: str) -> str | None:
+    return _strip(_text(value, parameter))
+
+
+def _clean_ip(value: Any, parameter: str) -> str | None:
+    return _ip(value)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One filter of a load, declared once: the loaders, the query and the CLI read it here.
+
+    Attributes
+    ----------
+    name
+        The keyword of :func:`auditkit.load_audit_logs` (and the CLI's ``--name-with-dashes``).
+    wire
+        Cloudflare's query parameter, or ``None`` for what is not sent as is (time bounds,
+        which are sent per window; ``account_id``, which is part of the path).
+    help
+        One line, for the CLI's ``--help`` and the docs.
+    check
+        ``check(value, name)``: the clean value, or :class:`InvalidParameterError`.
+    default
+        The default, the same for every caller.
+    """
+
+    name: str
+    wire: str | None
+    help: str
+    check: Callable[[Any, str], Any]
+    default: Any = None
+
+    @property
+    def option(self) -> str:
+        """The CLI option, e.g. ``--actor-email``."""
+        return "--" + self.name.replace("_", "-")
+
+
+#: Every filter of a load, in the order the docs list them.
+FILTERS: tuple[Filter, ...] = (
+    Filter("since", None, "ISO-8601 date or date-time (UTC if no offset); since <= when", _time),
+    Filter("before", None, "ISO-8601 date or date-time (UTC if no offset); when < before", _time),
+    Filter("actor_email", "actor.email", "the actor's email", _clean_text),
+    Filter("actor_ip", "actor.ip", "an IP address or CIDR range", _clean_ip),
+    Filter("action_type", "action.type", "what was done, e.g. change_setting", _clean_text),
+    Filter("zone_name", "zone.name", "the zone touched, e.g. example.com", _clean_text),
+    Filter("id", "id", "one entry's id", _clean_text),
+    Filter("direction", "direction", "desc (newest first, the default) or asc", _direction, "desc"),
+    Filter("hide_user_logs", "hide_user_logs", "Cloudflare's hide_user_logs flag", _flag, False),
+    Filter("account_id", None, "read /accounts/{id}/audit_logs", _account),
+)
+FILTER_NAMES: tuple[str, ...] = tuple(f.name for f in FILTERS)
+
+
+def filter_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The filters among ``values`` (a caller's ``locals()``), by :data:`FILTERS`.
+
+    Examples
+    --------
+    >>> filter_values({"actor_email": "a@b.c", "token": "x"})["actor_email"]
+    'a@b.c'
+    """
+    return {f.name: values.get(f.name, f.default) for f in FILTERS}
+
+
 @dataclass(frozen=True)
 class AuditLogQuery:
     """A validated audit-log query. Build it with :meth:`build`.
@@ -145,22 +241,9 @@ class AuditLogQuery:
     per_page: int = MAX_PER_PAGE
 
     @classmethod
-    def build(
-        cls,
-        *,
-        since: TimeLike | None = None,
-        before: TimeLike | None = None,
-        actor_email: str | None = None,
-        actor_ip: str | None = None,
-        action_type: str | None = None,
-        zone_name: str | None = None,
-        id: str | None = None,
-        direction: str = "desc",
-        hide_user_logs: bool = False,
-        account_id: str | None = None,
-        per_page: int = MAX_PER_PAGE,
-    ) -> AuditLogQuery:
-        """Validate every filter; raise :class:`InvalidParameterError` naming the first bad one.
+    def build(cls, *, per_page: int = MAX_PER_PAGE, **filters: Any) -> AuditLogQuery:
+        """Validate every filter (:data:`FILTERS`) and ``per_page``; raise
+        :class:`InvalidParameterError` naming the first bad one.
 
         Examples
         --------
@@ -168,19 +251,22 @@ class AuditLogQuery:
         Traceback (most recent call last):
         ...
         auditkit.errors.InvalidParameterError: per_page: must be between 1 and 1000, got 0
+        >>> AuditLogQuery.build(actor="x")
+        Traceback (most recent call last):
+        ...
+        auditkit.errors.InvalidParameterError: actor: is not a filter (filters: since, before, actor_email, actor_ip, action_type, zone_name, id, direction, hide_user_logs, account_id)
         """
-        since_ts = None if since is None else to_utc(since, "since")
-        before_ts = None if before is None else to_utc(before, "before")
+        for name in filters:
+            if name not in FILTER_NAMES:
+                raise InvalidParameterError(
+                    name, f"is not a filter (filters: {', '.join(FILTER_NAMES)})"
+                )
+        clean = {f.name: f.check(filters.get(f.name, f.default), f.name) for f in FILTERS}
+        since_ts, before_ts = clean["since"], clean["before"]
         if since_ts is not None and before_ts is not None and since_ts >= before_ts:
             raise InvalidParameterError(
                 "since",
                 f"must be earlier than before ({since_ts.isoformat()} >= {before_ts.isoformat()})",
-            )
-        if not isinstance(direction, str) or direction.lower() not in ("desc", "asc"):
-            raise InvalidParameterError("direction", f"must be 'desc' or 'asc', got {direction!r}")
-        if not isinstance(hide_user_logs, bool):
-            raise InvalidParameterError(
-                "hide_user_logs", f"must be True or False, got {hide_user_logs!r}"
             )
         if isinstance(per_page, bool) or not isinstance(per_page, int):
             raise InvalidParameterError("per_page", f"must be an integer, got {per_page!r}")
@@ -188,24 +274,7 @@ class AuditLogQuery:
             raise InvalidParameterError(
                 "per_page", f"must be between 1 and {MAX_PER_PAGE}, got {per_page}"
             )
-        acct = _text(account_id, "account_id")
-        if acct is not None and not _ACCOUNT_ID.match(acct):
-            raise InvalidParameterError(
-                "account_id", "must be a Cloudflare account id (letters and digits only)"
-            )
-        return cls(
-            since=since_ts,
-            before=before_ts,
-            actor_email=_strip(_text(actor_email, "actor_email")),
-            actor_ip=_ip(actor_ip),
-            action_type=_strip(_text(action_type, "action_type")),
-            zone_name=_strip(_text(zone_name, "zone_name")),
-            id=_strip(_text(id, "id")),
-            direction="asc" if direction.lower() == "asc" else "desc",
-            hide_user_logs=hide_user_logs,
-            account_id=acct,
-            per_page=per_page,
-        )
+        return cls(**clean, per_page=per_page)
 
     @property
     def path(self) -> str:
@@ -220,20 +289,13 @@ class AuditLogQuery:
         return "user" if self.account_id is None else "account"
 
     def filter_params(self) -> dict[str, str]:
-        """Wire parameters for every filter except time bounds and paging."""
+        """Wire parameters for every filter except time bounds and paging (:data:`FILTERS`)."""
         params: dict[str, str] = {}
-        for wire, value in (
-            ("id", self.id),
-            ("action.type", self.action_type),
-            ("actor.email", self.actor_email),
-            ("actor.ip", self.actor_ip),
-            ("zone.name", self.zone_name),
-        ):
-            if value is not None:
-                params[wire] = value
-        params["direction"] = self.direction
-        if self.hide_user_logs:
-            params["hide_user_logs"] = "true"
+        for f in FILTERS:
+            value = getattr(self, f.name)
+            if f.wire is None or value is None or value is False:
+                continue
+            params[f.wire] = "true" if value is True else str(value)
         return params
 
     def describe(self) -> dict[str, Any]:
