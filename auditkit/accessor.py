@@ -1,19 +1,27 @@
 """The ``df.audit`` accessor: every analysis and plot as a method of the frame.
 
-Registered when :mod:`auditkit` is imported. Each method checks that the frame
-has the columns it needs and raises an
+Registered when :mod:`auditkit` is imported. ``df.audit.<name>(...)`` is the
+function of the same name in :mod:`auditkit.analysis` (each one named in
+:data:`~auditkit.analysis.REQUIRED_COLUMNS`) or :mod:`auditkit.plotting` (each
+one in its ``__all__``) with the frame as first argument: the method is built
+from the function, so it has the function's parameters, defaults and docstring
+(``help(df.audit.new_ips)``, ``inspect.signature(df.audit.new_ips)``), and
+nothing here restates them. Before calling, each method checks that the frame
+has the columns the function needs (with ``by="actor"``, also the
+:data:`~auditkit.analysis.ACTOR_COLUMNS`) and raises an
 :class:`~auditkit.errors.InvalidParameterError` (a :class:`ValueError`) naming
-the missing ones, then calls the function of the same name in
-:mod:`auditkit.analysis` or :mod:`auditkit.plotting` with the frame as first
-argument. Importing this module does not import matplotlib.
+the missing ones. Importing this module does not import matplotlib.
 
 Examples
 --------
+>>> import inspect
 >>> import auditkit.accessor
 >>> from auditkit.schema import records_to_frame
 >>> df = records_to_frame([{"when": "2026-10-01T09:00:00Z", "actor": {"email": "ana@example.com"}}])
 >>> df.audit.activity_by_actor()["events"].tolist()
 [1]
+>>> inspect.signature(df.audit.new_ips)
+<Signature (warmup: 'str | timedelta | pd.Timedelta' = '7D') -> 'pd.DataFrame'>
 >>> import pandas as pd
 >>> pd.DataFrame({"x": [1]}).audit.new_ips()
 Traceback (most recent call last):
@@ -23,20 +31,20 @@ auditkit.errors.InvalidParameterError: df: df.audit.new_ips() needs the column(s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+import functools
+import inspect
+import types
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
 from auditkit import analysis, plotting
-from auditkit.analysis import REQUIRED_COLUMNS, Rule, check_by_type, require_columns
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
+from auditkit.analysis import ACTOR_COLUMNS, REQUIRED_COLUMNS, check_by_type, require_columns
 
 __all__ = ["AuditAccessor"]
 
+#: Columns each plot needs: those of the analysis it draws.
 _PLOT_REQUIRES: dict[str, tuple[str, ...]] = {
     "plot_activity": REQUIRED_COLUMNS["activity_over_time"],
     "plot_activity_heatmap": REQUIRED_COLUMNS["activity_heatmap"],
@@ -45,9 +53,66 @@ _PLOT_REQUIRES: dict[str, tuple[str, ...]] = {
 }
 
 
+class _Delegate:
+    """A method of :class:`AuditAccessor` that is ``func`` with the accessor's frame first.
+
+    On the class it is a plain function (so ``inspect`` and ``help`` list it as a
+    method); on an accessor, a bound method. Its ``__signature__`` is ``func``'s
+    with ``df`` replaced by ``self``, and it carries ``func``'s name, docstring
+    and ``__wrapped__``. (A descriptor rather than a function in the class body,
+    so doctest does not run ``func``'s examples a second time here.)
+
+    Parameters
+    ----------
+    func
+        Function of the frame: its first parameter is ``df``.
+    requires
+        Columns ``func`` needs, checked before calling it.
+    """
+
+    def __init__(self, func: Callable[..., Any], requires: tuple[str, ...]) -> None:
+        signature = inspect.signature(func)
+        first, *rest = signature.parameters.values()
+        if first.name != "df":
+            raise TypeError(f"{func.__name__}: the first parameter must be df, not {first.name}")
+        name = func.__name__
+        by_signature = signature if "by" in signature.parameters else None
+
+        @functools.wraps(func)
+        def method(self: AuditAccessor, *args: Any, **kwargs: Any) -> Any:
+            extra: tuple[str, ...] = ()
+            if by_signature is not None:
+                bound = by_signature.bind(self._df, *args, **kwargs)
+                bound.apply_defaults()
+                by = bound.arguments["by"]
+                check_by_type(by)
+                extra = ACTOR_COLUMNS if by == "actor" else ()
+            require_columns(self._df, [*requires, *extra], f"df.audit.{name}()")
+            return func(self._df, *args, **kwargs)
+
+        self_parameter = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        method.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[self_parameter, *rest]
+        )
+        method.__qualname__ = f"AuditAccessor.{name}"
+        self.function: Callable[..., Any] = method
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Callable[..., Any]:
+        if obj is None:
+            return self.function
+        return types.MethodType(self.function, obj)
+
+
 @pd.api.extensions.register_dataframe_accessor("audit")
 class AuditAccessor:
     """Audit-log analyses and plots on a frame: ``df.audit.<name>(...)``.
+
+    Methods: the analyses ``activity_by_actor``, ``change_timeline``,
+    ``activity_over_time``, ``activity_heatmap``, ``new_ips``, ``risky_changes``
+    (:mod:`auditkit.analysis`), the plots ``plot_activity``,
+    ``plot_activity_heatmap``, ``plot_change_timeline``, ``plot_actor_summary``
+    (:mod:`auditkit.plotting`), each with its function's parameters and
+    docstring, and :meth:`panel`.
 
     Parameters
     ----------
@@ -56,210 +121,31 @@ class AuditAccessor:
 
     Examples
     --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
     >>> import auditkit.accessor
     >>> from auditkit.schema import empty_frame
-    >>> list(empty_frame().audit.risky_changes().columns)[:3]
+    >>> df = empty_frame()
+    >>> list(df.audit.risky_changes().columns)[:3]
     ['when', 'actor', 'action_type']
+    >>> len(df.audit.activity_by_actor()), len(df.audit.change_timeline(setting="ssl"))
+    (0, 0)
+    >>> df.audit.activity_over_time(by=None).shape, df.audit.activity_heatmap().shape
+    ((0, 1), (7, 24))
+    >>> len(df.audit.new_ips(warmup="1D"))
+    0
+    >>> df.audit.plot_activity(freq="W").get_title()
+    'Events per week by actor'
+    >>> df.audit.plot_activity_heatmap().get_title()
+    'Events by weekday and hour (UTC)'
+    >>> df.audit.plot_change_timeline(setting="ssl").get_title()
+    'Value changes (setting=ssl)'
+    >>> df.audit.plot_actor_summary().get_title()
+    'Events and failures per actor'
     """
 
     def __init__(self, pandas_obj: pd.DataFrame) -> None:
         self._df = pandas_obj
-
-    def _checked(self, name: str, extra: Iterable[str] = ()) -> pd.DataFrame:
-        needed = REQUIRED_COLUMNS.get(name) or _PLOT_REQUIRES[name]
-        require_columns(self._df, [*needed, *extra], f"df.audit.{name}()")
-        return self._df
-
-    @staticmethod
-    def _by_columns(by: str | None) -> tuple[str, ...]:
-        """Columns grouping by ``by`` needs (``by`` itself is checked by the function)."""
-        check_by_type(by)
-        return analysis._ACTOR_COLUMNS if by == "actor" else ()
-
-    # ----------------------------------------------------------- analyses
-
-    def activity_by_actor(self) -> pd.DataFrame:
-        """See :func:`auditkit.analysis.activity_by_actor`.
-
-        Examples
-        --------
-        >>> import auditkit.accessor
-        >>> from auditkit.schema import empty_frame
-        >>> len(empty_frame().audit.activity_by_actor())
-        0
-        """
-        return analysis.activity_by_actor(self._checked("activity_by_actor"))
-
-    def change_timeline(
-        self,
-        resource_id: str | Iterable[str] | None = None,
-        resource_type: str | Iterable[str] | None = None,
-        zone_name: str | Iterable[str] | None = None,
-        setting: str | Iterable[str] | None = None,
-    ) -> pd.DataFrame:
-        """See :func:`auditkit.analysis.change_timeline`.
-
-        Examples
-        --------
-        >>> import auditkit.accessor
-        >>> from auditkit.schema import empty_frame
-        >>> len(empty_frame().audit.change_timeline(setting="ssl"))
-        0
-        """
-        return analysis.change_timeline(
-            self._checked("change_timeline"),
-            resource_id=resource_id,
-            resource_type=resource_type,
-            zone_name=zone_name,
-            setting=setting,
-        )
-
-    def activity_over_time(
-        self, freq: str = "D", by: str | None = "actor", tz: str | None = None
-    ) -> pd.DataFrame:
-        """See :func:`auditkit.analysis.activity_over_time`.
-
-        Examples
-        --------
-        >>> import auditkit.accessor
-        >>> from auditkit.schema import empty_frame
-        >>> empty_frame().audit.activity_over_time(by=None).shape
-        (0, 1)
-        """
-        df = self._checked("activity_over_time", self._by_columns(by))
-        return analysis.activity_over_time(df, freq=freq, by=by, tz=tz)
-
-    def activity_heatmap(self, by: str | None = None, tz: str | None = None) -> pd.DataFrame:
-        """See :func:`auditkit.analysis.activity_heatmap`.
-
-        Examples
-        --------
-        >>> import auditkit.accessor
-        >>> from auditkit.schema import empty_frame
-        >>> empty_frame().audit.activity_heatmap().shape
-        (7, 24)
-        """
-        df = self._checked("activity_heatmap", self._by_columns(by))
-        return analysis.activity_heatmap(df, by=by, tz=tz)
-
-    def new_ips(self, warmup: str | timedelta | pd.Timedelta = "7D") -> pd.DataFrame:
-        """See :func:`auditkit.analysis.new_ips`.
-
-        Examples
-        --------
-        >>> import auditkit.accessor
-        >>> from auditkit.schema import empty_frame
-        >>> len(empty_frame().audit.new_ips(warmup="1D"))
-        0
-        """
-        return analysis.new_ips(self._checked("new_ips"), warmup=warmup)
-
-    def risky_changes(
-        self, rules: Sequence[Rule] | None = None, extra_rules: Sequence[Rule] = ()
-    ) -> pd.DataFrame:
-        """See :func:`auditkit.analysis.risky_changes`.
-
-        Examples
-        --------
-        >>> import auditkit.accessor
-        >>> from auditkit.schema import empty_frame
-        >>> len(empty_frame().audit.risky_changes())
-        0
-        """
-        return analysis.risky_changes(
-            self._checked("risky_changes"), rules=rules, extra_rules=extra_rules
-        )
-
-    # ----------------------------------------------------------- plots
-
-    def plot_activity(
-        self,
-        freq: str = "D",
-        by: str | None = "actor",
-        *,
-        top: int = 8,
-        tz: str | None = None,
-        ax: Axes | None = None,
-    ) -> Axes:
-        """See :func:`auditkit.plotting.plot_activity`.
-
-        Examples
-        --------
-        >>> import matplotlib
-        >>> matplotlib.use("Agg")
-        >>> import auditkit.accessor
-        >>> from auditkit.schema import empty_frame
-        >>> empty_frame().audit.plot_activity(freq="W").get_title()
-        'Events per week by actor'
-        """
-        df = self._checked("plot_activity", self._by_columns(by))
-        return plotting.plot_activity(df, freq=freq, by=by, top=top, tz=tz, ax=ax)
-
-    def plot_activity_heatmap(
-        self, *, tz: str | None = None, cmap: str = "viridis", ax: Axes | None = None
-    ) -> Axes:
-        """See :func:`auditkit.plotting.plot_activity_heatmap`.
-
-        Examples
-        --------
-        >>> import matplotlib
-        >>> matplotlib.use("Agg")
-        >>> import auditkit.accessor
-        >>> from auditkit.schema import empty_frame
-        >>> empty_frame().audit.plot_activity_heatmap().get_title()
-        'Events by weekday and hour (UTC)'
-        """
-        df = self._checked("plot_activity_heatmap")
-        return plotting.plot_activity_heatmap(df, tz=tz, cmap=cmap, ax=ax)
-
-    def plot_change_timeline(
-        self,
-        resource_id: str | Iterable[str] | None = None,
-        resource_type: str | Iterable[str] | None = None,
-        zone_name: str | Iterable[str] | None = None,
-        setting: str | Iterable[str] | None = None,
-        *,
-        max_label: int = 60,
-        max_rows: int = 25,
-        ax: Axes | None = None,
-    ) -> Axes:
-        """See :func:`auditkit.plotting.plot_change_timeline`.
-
-        Examples
-        --------
-        >>> import matplotlib
-        >>> matplotlib.use("Agg")
-        >>> import auditkit.accessor
-        >>> from auditkit.schema import empty_frame
-        >>> empty_frame().audit.plot_change_timeline(setting="ssl").get_title()
-        'Value changes (setting=ssl)'
-        """
-        df = self._checked("plot_change_timeline")
-        return plotting.plot_change_timeline(
-            df,
-            resource_id=resource_id,
-            resource_type=resource_type,
-            zone_name=zone_name,
-            setting=setting,
-            max_label=max_label,
-            max_rows=max_rows,
-            ax=ax,
-        )
-
-    def plot_actor_summary(self, *, top: int = 15, ax: Axes | None = None) -> Axes:
-        """See :func:`auditkit.plotting.plot_actor_summary`.
-
-        Examples
-        --------
-        >>> import matplotlib
-        >>> matplotlib.use("Agg")
-        >>> import auditkit.accessor
-        >>> from auditkit.schema import empty_frame
-        >>> empty_frame().audit.plot_actor_summary().get_title()
-        'Events and failures per actor'
-        """
-        df = self._checked("plot_actor_summary")
-        return plotting.plot_actor_summary(df, top=top, ax=ax)
 
     # ----------------------------------------------------------- widgets
 
@@ -285,3 +171,10 @@ class AuditAccessor:
         from auditkit.widgets import FilterPanel
 
         return FilterPanel(self._df, **kwargs)
+
+
+for _name, _requires in REQUIRED_COLUMNS.items():
+    setattr(AuditAccessor, _name, _Delegate(getattr(analysis, _name), _requires))
+for _name in plotting.__all__:
+    setattr(AuditAccessor, _name, _Delegate(getattr(plotting, _name), _PLOT_REQUIRES[_name]))
+del _name, _requires

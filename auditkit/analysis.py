@@ -45,6 +45,7 @@ from .jsonarray import JSONArray, decode_text, is_json_column
 from .schema import as_text
 
 __all__ = [
+    "ACTOR_COLUMNS",
     "DEFAULT_RULES",
     "BurstRule",
     "RiskRule",
@@ -54,10 +55,12 @@ __all__ = [
     "activity_by_actor",
     "activity_heatmap",
     "activity_over_time",
+    "actor_label",
     "change_timeline",
     "new_ips",
     "risky_changes",
     "rules_table",
+    "text_labels",
 ]
 
 STRING = pd.StringDtype("pyarrow")
@@ -73,7 +76,8 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: value; :func:`change_timeline` shows them only when nothing else changed.
 NOISE_KEYS = frozenset({"id", "zone_id", "zone_name", "created_on", "modified_on", "meta"})
 
-_ACTOR_COLUMNS = ("actor_email", "actor_id")
+#: Columns the actor label is derived from (see :func:`actor_label`).
+ACTOR_COLUMNS = ("actor_email", "actor_id")
 
 #: Output columns (and dtypes) of each analysis.
 ACTIVITY_BY_ACTOR_COLUMNS: dict[str, Any] = {
@@ -132,7 +136,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
         "when",
         "action_type",
         "action_result",
-        *_ACTOR_COLUMNS,
+        *ACTOR_COLUMNS,
         "actor_ip",
         "actor_type",
         "interface",
@@ -142,7 +146,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
         "id",
         "when",
         "action_type",
-        *_ACTOR_COLUMNS,
+        *ACTOR_COLUMNS,
         "resource_type",
         "resource_id",
         "zone_name",
@@ -154,13 +158,13 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "activity_over_time": ("when",),
     "activity_heatmap": ("when",),
-    "new_ips": ("id", "when", "action_type", *_ACTOR_COLUMNS, "actor_ip"),
+    "new_ips": ("id", "when", "action_type", *ACTOR_COLUMNS, "actor_ip"),
     "risky_changes": (
         "id",
         "when",
         "action_type",
         "action_result",
-        *_ACTOR_COLUMNS,
+        *ACTOR_COLUMNS,
         "actor_ip",
         "resource_type",
         "resource_id",
@@ -372,11 +376,67 @@ def _as_string(s: pd.Series) -> pd.Series:
     )
 
 
-def _actor(df: pd.DataFrame) -> pd.Series:
-    """Actor label per row: email, else actor id, else ``UNKNOWN_ACTOR``."""
+def actor_label(df: pd.DataFrame) -> pd.Series:
+    """The actor of each row, as every analysis, plot and the panel show it.
+
+    The actor's email, else the actor id (system actors such as ``1``), else
+    :data:`UNKNOWN_ACTOR`. The one definition of "actor": the ``actor`` column of
+    every analysis, the labels of the plots and the panel's actor control.
+
+    Parameters
+    ----------
+    df
+        Audit-log frame (needs the :data:`ACTOR_COLUMNS`).
+
+    Returns
+    -------
+    pandas.Series
+        Named ``actor``, string dtype, ``df``'s index; never missing.
+
+    Raises
+    ------
+    auditkit.errors.InvalidParameterError
+        ``df`` is not a frame with the :data:`ACTOR_COLUMNS`.
+
+    Examples
+    --------
+    >>> from auditkit.schema import records_to_frame
+    >>> df = records_to_frame([
+    ...     {"actor": {"email": "ana@example.com", "id": "u1"}},
+    ...     {"actor": {"id": "1", "type": "system"}},
+    ...     {},
+    ... ])
+    >>> actor_label(df).tolist()
+    ['ana@example.com', '1', '(unknown)']
+    """
+    require_columns(df, ACTOR_COLUMNS, "actor_label")
     email = _as_string(df["actor_email"])
     actor_id = _as_string(df["actor_id"])
     return email.fillna(actor_id).fillna(UNKNOWN_ACTOR).rename("actor")
+
+
+def text_labels(s: pd.Series) -> pd.Series:
+    """A column's values as group labels: text, missing values as :data:`MISSING_LABEL`.
+
+    The labels of ``activity_over_time(by=...)``, ``activity_heatmap(by=...)`` and
+    of the panel's multi-choice controls.
+
+    Parameters
+    ----------
+    s
+        Any column of the frame (not a JSON column).
+
+    Returns
+    -------
+    pandas.Series
+        String dtype, ``s``'s index and name; never missing.
+
+    Examples
+    --------
+    >>> text_labels(pd.Series(["UI", None, "API"], dtype="string")).tolist()
+    ['UI', '(none)', 'API']
+    """
+    return _as_string(s).fillna(MISSING_LABEL)
 
 
 def _missing(value: Any) -> bool:
@@ -404,8 +464,8 @@ def _group_labels(df: pd.DataFrame, by: str, check_only: bool = False) -> pd.Ser
     With ``check_only``, only raise if ``by`` cannot be used (and return an empty series).
     """
     if by == "actor" and "actor" not in df.columns:
-        require_columns(df, _ACTOR_COLUMNS, "grouping by actor")
-        return pd.Series(dtype=STRING) if check_only else _actor(df)
+        require_columns(df, ACTOR_COLUMNS, "grouping by actor")
+        return pd.Series(dtype=STRING) if check_only else actor_label(df)
     if by not in df.columns:
         names = ", ".join(map(str, df.columns))
         raise InvalidParameterError(
@@ -423,7 +483,7 @@ def _group_labels(df: pd.DataFrame, by: str, check_only: bool = False) -> pd.Ser
         )
     if check_only:
         return pd.Series(dtype=STRING)
-    return _as_string(col).fillna(MISSING_LABEL).rename(by)
+    return text_labels(col).rename(by)
 
 
 def _when(df: pd.DataFrame, tz: str | None) -> pd.Series:
@@ -499,44 +559,104 @@ def activity_by_actor(df: pd.DataFrame) -> pd.DataFrame:
     check_when(df)
     if df.empty:
         return _empty(ACTIVITY_BY_ACTOR_COLUMNS)
-    work = pd.DataFrame(
+    # Vectorised over integer codes (about 10 ms per 100,000 rows, where a pandas
+    # groupby takes 100 ms or more): the FilterPanel calls this on every update.
+    actor, actors = _codes(actor_label(df))
+    k = len(actors)
+    events = np.bincount(actor, minlength=k)
+    failed = df["action_result"].eq(False).fillna(False).to_numpy(dtype=bool)
+    when = _when(df, None).astype(UTC)
+    stamps = pd.DatetimeIndex(when).asi8
+    seen = ~when.isna().to_numpy(dtype=bool)
+    first = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(k, np.iinfo(np.int64).min, dtype=np.int64)
+    np.minimum.at(first, actor[seen], stamps[seen])
+    np.maximum.at(last, actor[seen], stamps[seen])
+    has_time = np.bincount(actor[seen], minlength=k) > 0
+    interface, interfaces = _codes(df["interface"], sort=True)
+    out = pd.DataFrame(
         {
-            "actor": _actor(df).array,
-            "when": _when(df, None).array,
-            "failed": df["action_result"].eq(False).fillna(False).to_numpy(dtype=bool),
-            "ip": _as_string(df["actor_ip"]).array,
-            "zone": _as_string(df["zone_name"]).array,
-            "action": _as_string(df["action_type"]).array,
-            "actor_type": _as_string(df["actor_type"]).array,
-            "interface": _as_string(df["interface"]).array,
+            "actor": pd.array(actors, dtype=STRING),
+            "actor_type": _most_frequent(actor, k, *_codes(df["actor_type"], sort=True)),
+            "events": events.astype("int64"),
+            "failures": np.bincount(actor[failed], minlength=k).astype("int64"),
+            "first_seen": _stamps(first, has_time),
+            "last_seen": _stamps(last, has_time),
+            "distinct_ips": _distinct(actor, k, _codes(df["actor_ip"])[0]),
+            "distinct_zones": _distinct(actor, k, _codes(df["zone_name"])[0]),
+            "top_action": _most_frequent(actor, k, *_codes(df["action_type"], sort=True)),
+            "interfaces": _joined(actor, k, interface, interfaces),
         }
     )
-    grouped = work.groupby("actor", sort=False)
-    out = grouped.agg(
-        events=("when", "size"),
-        failures=("failed", "sum"),
-        first_seen=("when", "min"),
-        last_seen=("when", "max"),
-        distinct_ips=("ip", "nunique"),
-        distinct_zones=("zone", "nunique"),
-    )
-    out["actor_type"] = _most_frequent(work, "actor_type")
-    out["top_action"] = _most_frequent(work, "action")
-    used = work.dropna(subset=["interface"]).groupby("actor")["interface"]
-    out["interfaces"] = used.agg(lambda s: ", ".join(sorted(set(s))))
-    out = out.reset_index().sort_values(["events", "actor"], ascending=[False, True], kind="stable")
+    out = out.sort_values(["events", "actor"], ascending=[False, True], kind="stable")
     return _typed(out, ACTIVITY_BY_ACTOR_COLUMNS)
 
 
-def _most_frequent(work: pd.DataFrame, column: str) -> pd.Series:
-    """Per actor, the most frequent non-missing value of ``column`` (ties: smallest)."""
-    counts = work.dropna(subset=[column]).groupby(["actor", column]).size().rename("n")
-    if counts.empty:
-        return pd.Series(dtype=STRING)
-    counts = counts.reset_index().sort_values(
-        ["actor", "n", column], ascending=[True, False, True], kind="stable"
-    )
-    return counts.drop_duplicates("actor").set_index("actor")[column]
+def _codes(s: pd.Series, sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (``-1`` for missing) and distinct texts of a column, as :func:`_as_string` reads it.
+
+    With ``sort``, codes follow the texts' order (a lower code is alphabetically first).
+    Categorical columns are coded from their categories, without materialising a
+    text per row.
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        texts = pd.Series(s.cat.categories).astype(STRING)  # as _as_string converts them
+        per_category, uniques = pd.factorize(texts, sort=sort)
+        codes = s.cat.codes.to_numpy(dtype=np.int64)
+        if len(per_category):
+            codes = np.where(codes >= 0, per_category[np.maximum(codes, 0)], -1)
+    else:
+        codes, uniques = pd.factorize(_as_string(s), sort=sort)
+    return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=object)
+
+
+def _pairs(
+    actor: np.ndarray, k: int, codes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct ``(actor, code)`` pairs of non-missing codes, sorted, with their row counts."""
+    keep = codes >= 0
+    width = int(codes.max()) + 1 if keep.any() else 1
+    key = actor[keep] * width + codes[keep]
+    if k * width <= max(4 * len(key), 1 << 16):
+        counts = np.bincount(key, minlength=k * width)
+        pairs = np.flatnonzero(counts)
+        counts = counts[pairs]
+    else:
+        pairs, counts = np.unique(key, return_counts=True)
+    return pairs // width, pairs % width, counts
+
+
+def _distinct(actor: np.ndarray, k: int, codes: np.ndarray) -> np.ndarray:
+    """Per actor, the number of distinct non-missing codes."""
+    owners, _, _ = _pairs(actor, k, codes)
+    return np.bincount(owners, minlength=k).astype("int64")
+
+
+def _most_frequent(actor: np.ndarray, k: int, codes: np.ndarray, uniques: np.ndarray) -> Any:
+    """Per actor, the most frequent non-missing value (ties: smallest code); ``codes`` sorted."""
+    owners, values, counts = _pairs(actor, k, codes)
+    order = np.lexsort((values, -counts, owners))
+    owners, values = owners[order], values[order]
+    firsts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]) if len(owners) else owners
+    out = np.full(k, None, dtype=object)
+    out[owners[firsts]] = uniques[values[firsts]]
+    return pd.array(out, dtype=STRING)
+
+
+def _joined(actor: np.ndarray, k: int, codes: np.ndarray, uniques: np.ndarray) -> Any:
+    """Per actor, its distinct non-missing values in code order, ``", "``-joined."""
+    owners, values, _ = _pairs(actor, k, codes)
+    parts: list[list[str]] = [[] for _ in range(k)]
+    for owner, value in zip(owners.tolist(), uniques[values].tolist(), strict=True):
+        parts[owner].append(value)
+    return pd.array([", ".join(p) if p else None for p in parts], dtype=STRING)
+
+
+def _stamps(values: np.ndarray, valid: np.ndarray) -> Any:
+    """int64 microseconds since the epoch as UTC times, ``NaT`` where not ``valid``."""
+    out = values.astype("datetime64[us]")
+    out[~valid] = np.datetime64("NaT")
+    return pd.DatetimeIndex(out).tz_localize("UTC").array
 
 
 # ------------------------------------------------------------------- change timeline
@@ -677,7 +797,7 @@ def _changes(df: pd.DataFrame, with_position: bool = False) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "when": _when(base, None).array,
-            "actor": _actor(base).array,
+            "actor": actor_label(base).array,
             "action_type": _as_string(base["action_type"]).array,
             "resource_type": _as_string(base["resource_type"]).array,
             "resource_id": _as_string(base["resource_id"]).array,
@@ -992,7 +1112,7 @@ def new_ips(df: pd.DataFrame, warmup: str | timedelta | pd.Timedelta = "7D") -> 
     work = pd.DataFrame(
         {
             "when": when[valid].array,
-            "actor": _actor(df)[valid].array,
+            "actor": actor_label(df)[valid].array,
             "actor_ip": ip[valid].array,
             "action_type": _as_string(df["action_type"])[valid].array,
             "id": _as_string(df["id"])[valid].array,
@@ -1163,7 +1283,7 @@ class RuleContext:
 
     def __init__(self, df: pd.DataFrame, settings: Iterable[str] = ()) -> None:
         events = df.reset_index(drop=True)
-        self.events: pd.DataFrame = events.assign(actor=_actor(events))
+        self.events: pd.DataFrame = events.assign(actor=actor_label(events))
         self._settings = frozenset(n.lower() for n in settings)
         self._changes: pd.DataFrame | None = None
 

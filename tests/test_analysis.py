@@ -180,6 +180,125 @@ def test_missing_columns_are_named() -> None:
         activity_by_actor([])  # type: ignore[arg-type]
 
 
+def _activity_by_actor_groupby(df: pd.DataFrame) -> pd.DataFrame:
+    """The definition of ``activity_by_actor``, written plainly with pandas groupby.
+
+    (The pandas implementation it had before it was vectorised for the panel.)
+    """
+    if df.empty:
+        return analysis._empty(analysis.ACTIVITY_BY_ACTOR_COLUMNS)
+    text = analysis._as_string
+    work = pd.DataFrame(
+        {
+            "actor": analysis.actor_label(df).array,
+            "when": analysis._when(df, None).array,
+            "failed": df["action_result"].eq(False).fillna(False).to_numpy(dtype=bool),
+            "ip": text(df["actor_ip"]).array,
+            "zone": text(df["zone_name"]).array,
+            "action": text(df["action_type"]).array,
+            "actor_type": text(df["actor_type"]).array,
+            "interface": text(df["interface"]).array,
+        }
+    )
+    out = work.groupby("actor", sort=False).agg(
+        events=("when", "size"),
+        failures=("failed", "sum"),
+        first_seen=("when", "min"),
+        last_seen=("when", "max"),
+        distinct_ips=("ip", "nunique"),
+        distinct_zones=("zone", "nunique"),
+    )
+
+    def most_frequent(column: str) -> pd.Series:
+        counts = work.dropna(subset=[column]).groupby(["actor", column]).size().rename("n")
+        if counts.empty:
+            return pd.Series(dtype=STRING)
+        counts = counts.reset_index().sort_values(
+            ["actor", "n", column], ascending=[True, False, True], kind="stable"
+        )
+        return counts.drop_duplicates("actor").set_index("actor")[column]
+
+    out["actor_type"] = most_frequent("actor_type")
+    out["top_action"] = most_frequent("action")
+    used = work.dropna(subset=["interface"]).groupby("actor")["interface"]
+    out["interfaces"] = used.agg(lambda s: ", ".join(sorted(set(s))))
+    out = out.reset_index().sort_values(["events", "actor"], ascending=[False, True], kind="stable")
+    return analysis._typed(out, analysis.ACTIVITY_BY_ACTOR_COLUMNS)
+
+
+def _odd_variants(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """``df`` with object columns, blank and non-text values, missing and text times."""
+    odd = df.copy()
+    for name in ("actor_email", "actor_id", "actor_ip", "zone_name", "action_type", "interface"):
+        odd[name] = odd[name].astype(object)
+    odd.loc[odd.index[::3], "actor_ip"] = ""
+    odd.loc[odd.index[1::4], "zone_name"] = 5
+    odd.loc[odd.index[::5], "actor_email"] = ""
+    no_time = df.copy()
+    no_time.loc[no_time.index[::2], "when"] = pd.NaT
+    berlin = df.assign(when=df["when"].dt.tz_convert("Europe/Berlin"))
+    return {
+        "as loaded": df,
+        "object columns": odd,
+        "text when": df.assign(when=df["when"].astype(str)),
+        "missing when": no_time,
+        "Berlin when": berlin,
+        "no interfaces": df.assign(interface=pd.Series(None, index=df.index, dtype=object)),
+        "categories unused": df.assign(
+            action_type=pd.Categorical(
+                df["action_type"], categories=["zz", *sorted(set(df["action_type"].dropna()))]
+            )
+        ),
+    }
+
+
+def test_activity_by_actor_is_its_groupby_definition(team: pd.DataFrame) -> None:
+    rng = np.random.default_rng(7)
+    for label, df in _odd_variants(team).items():
+        for keep in (1.0, 0.6, 0.3, 0.0):
+            part = df[rng.random(len(df)) < keep] if keep < 1 else df
+            pd.testing.assert_frame_equal(
+                activity_by_actor(part), _activity_by_actor_groupby(part), obj=f"{label} {keep}"
+            )
+
+
+def test_activity_by_actor_is_its_groupby_definition_on_the_sandbox(sb: Any) -> None:
+    import auditkit
+
+    df = auditkit.load_audit_logs(base_url=sb.base_url, token=sb.token, cache=False)
+    rng = np.random.default_rng(11)
+    for label, variant in _odd_variants(df).items():
+        for keep in (1.0, 0.5, 0.01):
+            part = variant[rng.random(len(variant)) < keep] if keep < 1 else variant
+            pd.testing.assert_frame_equal(
+                activity_by_actor(part), _activity_by_actor_groupby(part), obj=f"{label} {keep}"
+            )
+
+
+def test_actor_label_is_the_actor_column_everywhere(team: pd.DataFrame) -> None:
+    label = analysis.actor_label(team)
+    assert label.name == "actor" and label.dtype == STRING and label.index.equals(team.index)
+    assert label.notna().all()
+    assert set(label) == set(activity_by_actor(team)["actor"])
+    assert label.tolist().count(analysis.UNKNOWN_ACTOR) == 1
+    expected = team["actor_email"].fillna(team["actor_id"]).fillna("(unknown)")
+    assert label.tolist() == expected.tolist()
+    over_time = activity_over_time(team, freq="D", by="actor")
+    assert set(over_time.columns) == set(label)
+    assert set(new_ips(team, "0D")["actor"]) <= set(label)
+    with pytest.raises(ValueError, match=r"actor_label needs the column.*'actor_email'"):
+        analysis.actor_label(team.drop(columns="actor_email"))
+
+
+def test_text_labels() -> None:
+    s = pd.Series(["UI", None, "API", ""], dtype=STRING, name="interface")
+    out = analysis.text_labels(s)
+    assert out.tolist() == ["UI", "(none)", "API", ""]
+    assert out.name == "interface" and out.dtype == STRING
+    cat = analysis.text_labels(pd.Series(pd.Categorical(["a", None])))
+    assert cat.tolist() == ["a", analysis.MISSING_LABEL]
+
+
 # ------------------------------------------------------------------- change_timeline
 
 

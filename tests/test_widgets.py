@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 import auditkit
 from auditkit import analysis
 from auditkit.schema import records_to_frame
-from auditkit.widgets import FilterPanel
+from auditkit.widgets import SUMMARY_COLUMNS, FilterPanel
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -714,3 +715,115 @@ def test_benchmark_runs_and_agrees_with_naive_filter() -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "within the 300 ms target" in proc.stdout
+
+
+# ------------------------------------------------------------------ summary = activity_by_actor
+
+
+class _Cells(HTMLParser):
+    """The header and the rows of cells of the first HTML table in a text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _summary_cells(panel: FilterPanel) -> list[list[str]]:
+    parser = _Cells()
+    parser.feed(panel._summary.value)
+    return parser.rows
+
+
+def _expected_cells(df: pd.DataFrame, mask: np.ndarray, top: int) -> list[list[str]]:
+    """The "By actor" table from activity_by_actor of the matching rows."""
+    head = analysis.activity_by_actor(df[mask]).head(top)
+    rows = [["actor", "events", "failures", "IPs", "zones", "top action", "last seen"]]
+    for r in head.itertuples():
+        last = "" if pd.isna(r.last_seen) else r.last_seen.strftime("%Y-%m-%d %H:%M")
+        top_action = "" if pd.isna(r.top_action) else str(r.top_action)
+        rows.append(
+            [
+                str(r.actor),
+                f"{r.events:,}",
+                f"{r.failures:,}",
+                str(r.distinct_ips),
+                str(r.distinct_zones),
+                top_action,
+                last,
+            ]
+        )
+    return rows
+
+
+def test_sandbox_summary_table_is_activity_by_actor(sandbox_df: pd.DataFrame) -> None:
+    df = sandbox_df
+    for top in (10, 3):
+        panel = FilterPanel(df, chart=False, top_actors=top)
+        actors = [v for _, v in panel.controls["actor"].options]
+        days = panel.controls["date_range"].options
+        states: list[dict[str, Any]] = [
+            {},
+            {"actor": tuple(actors[:3])},
+            {"result": "failed"},
+            {"resource_type": ("zone", "DNS_record"), "search": "example.com"},
+            {"date_range": (days[-30][1], days[-1][1]), "interface": ("UI", "(none)")},
+        ]
+        for state in states:
+            panel.reset()
+            with panel.hold():
+                for name, value in state.items():
+                    panel.controls[name].value = value
+            assert panel.count > 0, state
+            expected = _expected_cells(df, panel.mask, top)
+            assert _summary_cells(panel) == expected, state
+            n_actors = len(analysis.activity_by_actor(df[panel.mask]))
+            more = f"… and {n_actors - top:,} more actors" in panel._summary.value
+            assert more == (n_actors > top), state
+            _assert_summary_matches(panel, df)
+
+
+def test_summary_is_activity_by_actor_whatever_the_frame(sandbox_df: pd.DataFrame) -> None:
+    # The panel does not need actor_type, and reads a `when` that is not times as no date.
+    df = sandbox_df.drop(columns="actor_type")
+    panel = FilterPanel(df, chart=False)
+    panel.controls["result"].value = "failed"
+    expected = analysis.activity_by_actor(sandbox_df[panel.mask])[list(SUMMARY_COLUMNS)]
+    pd.testing.assert_frame_equal(panel.summary(), expected.reset_index(drop=True))
+    no_times = sandbox_df.assign(when=[True] * len(sandbox_df))
+    panel = FilterPanel(no_times, chart=False)
+    summary = panel.summary()
+    assert summary["first_seen"].isna().all() and summary["last_seen"].isna().all()
+    assert summary["events"].sum() == len(sandbox_df)
+    without_when = analysis.activity_by_actor(sandbox_df.assign(when=pd.NaT))
+    pd.testing.assert_frame_equal(summary, without_when[list(SUMMARY_COLUMNS)])
+
+
+def test_panel_labels_actors_with_actor_label(sandbox_df: pd.DataFrame) -> None:
+    panel = FilterPanel(sandbox_df, chart=False, rows=50)
+    labels = analysis.actor_label(sandbox_df)
+    counts = labels.value_counts()
+    options = dict((v, label) for label, v in panel.controls["actor"].options)
+    assert set(options) == set(labels)
+    for actor, n in counts.items():
+        assert options[actor] == f"{actor} ({n:,})"
+    cells = _Cells()
+    cells.feed(panel._table.value)
+    header, *rows = cells.rows
+    column = header.index("actor")
+    assert [r[column] for r in rows] == labels.iloc[:50].tolist()
