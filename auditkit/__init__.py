@@ -48,10 +48,10 @@ from .errors import (
     RateLimitError,
     TransportError,
 )
+from .frame._schema import COLUMNS, empty_frame, records_to_frame
 from .loader import export_audit_logs, load_audit_logs
 from .plotting import plot_activity, plot_activity_heatmap, plot_actor_summary, plot_change_timeline
 from .ratelimit import set_rate_budget
-from .schema import COLUMNS, empty_frame, records_to_frame
 
 if TYPE_CHECKING:
     from . import sandbox

@@ -16,7 +16,7 @@ Examples
 --------
 >>> import inspect
 >>> import auditkit.accessor
->>> from auditkit.schema import records_to_frame
+>>> from auditkit.frame import records_to_frame
 >>> df = records_to_frame([{"when": "2026-10-01T09:00:00Z", "actor": {"email": "ana@example.com"}}])
 >>> df.audit.activity_by_actor()["events"].tolist()
 [1]
@@ -117,14 +117,14 @@ class AuditAccessor:
     Parameters
     ----------
     pandas_obj
-        The frame (as built by :func:`auditkit.schema.records_to_frame`).
+        The frame (as built by :func:`auditkit.frame.records_to_frame`).
 
     Examples
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> import auditkit.accessor
-    >>> from auditkit.schema import empty_frame
+    >>> from auditkit.frame import empty_frame
     >>> df = empty_frame()
     >>> list(df.audit.risky_changes().columns)[:3]
     ['when', 'actor', 'action_type']
@@ -165,7 +165,7 @@ class AuditAccessor:
         Examples
         --------
         >>> import auditkit.accessor
-        >>> from auditkit.schema import empty_frame
+        >>> from auditkit.frame import empty_frame
         >>> panel = empty_frame().audit.panel()  # doctest: +SKIP
         """
         from auditkit.widgets import FilterPanel

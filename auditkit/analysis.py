@@ -1,6 +1,6 @@
 """Analyses of the audit-log frame: plain functions, frame in, frame out.
 
-Every function takes the frame built by :func:`auditkit.schema.records_to_frame`
+Every function takes the frame built by :func:`auditkit.frame.records_to_frame`
 (or any frame with the columns it needs), never modifies it, and returns a new
 frame. An empty input gives an empty output with the documented columns and
 dtypes. The same functions are methods of the ``df.audit`` accessor.
@@ -11,7 +11,7 @@ missing.
 
 Examples
 --------
->>> from auditkit.schema import records_to_frame
+>>> from auditkit.frame import records_to_frame
 >>> df = records_to_frame([
 ...     {"id": "a", "when": "2026-10-01T09:00:00Z", "action": {"type": "login", "result": True},
 ...      "actor": {"email": "ana@example.com", "ip": "192.0.2.1", "type": "user"}},
@@ -41,8 +41,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import AuditKitError, InvalidParameterError
-from .jsonarray import JSONArray, decode_text, is_json_column
-from .schema import as_text
+from .frame._json import JSONArray, decode_text, is_json_column
+from .frame._schema import as_text
 
 __all__ = [
     "ACTOR_COLUMNS",
@@ -222,7 +222,7 @@ def require_columns(
         raise InvalidParameterError(
             parameter,
             f"{what} needs the column(s) {names}, missing from the frame "
-            "(build audit-log frames with auditkit.schema.records_to_frame)",
+            "(build audit-log frames with auditkit.frame.records_to_frame)",
         )
     if not df.columns.is_unique:
         doubled = [c for c in needed if int((df.columns == c).sum()) > 1]
@@ -400,7 +400,7 @@ def actor_label(df: pd.DataFrame) -> pd.Series:
 
     Examples
     --------
-    >>> from auditkit.schema import records_to_frame
+    >>> from auditkit.frame import records_to_frame
     >>> df = records_to_frame([
     ...     {"actor": {"email": "ana@example.com", "id": "u1"}},
     ...     {"actor": {"id": "1", "type": "system"}},
@@ -541,7 +541,7 @@ def activity_by_actor(df: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from auditkit.schema import records_to_frame
+    >>> from auditkit.frame import records_to_frame
     >>> df = records_to_frame([
     ...     {"when": "2026-10-01T09:00:00Z", "action": {"type": "purge", "result": True},
     ...      "actor": {"email": "ana@example.com", "id": "u1"}, "interface": "UI"},
@@ -710,7 +710,7 @@ def change_timeline(
 
     Examples
     --------
-    >>> from auditkit.schema import records_to_frame
+    >>> from auditkit.frame import records_to_frame
     >>> df = records_to_frame([
     ...     {"id": "s1", "when": "2026-10-01T09:00:00Z", "action": {"type": "change_setting"},
     ...      "actor": {"email": "ana@example.com"}, "resource": {"type": "zone"},
@@ -935,7 +935,7 @@ def activity_over_time(
 
     Examples
     --------
-    >>> from auditkit.schema import records_to_frame
+    >>> from auditkit.frame import records_to_frame
     >>> df = records_to_frame([
     ...     {"when": "2026-10-01T09:00:00Z", "actor": {"email": "ana@example.com"}},
     ...     {"when": "2026-10-03T09:00:00Z", "actor": {"email": "ana@example.com"}},
@@ -1013,7 +1013,7 @@ def activity_heatmap(
 
     Examples
     --------
-    >>> from auditkit.schema import records_to_frame
+    >>> from auditkit.frame import records_to_frame
     >>> df = records_to_frame([{"when": "2026-10-03T23:30:00Z"}])  # a Saturday
     >>> hm = activity_heatmap(df)
     >>> hm.shape, int(hm.loc["Sat", 23]), int(hm.to_numpy().sum())
@@ -1088,7 +1088,7 @@ def new_ips(df: pd.DataFrame, warmup: str | timedelta | pd.Timedelta = "7D") -> 
 
     Examples
     --------
-    >>> from auditkit.schema import records_to_frame
+    >>> from auditkit.frame import records_to_frame
     >>> df = records_to_frame([
     ...     {"id": "a", "when": "2026-10-01T09:00:00Z",
     ...      "actor": {"email": "ana@example.com", "ip": "192.0.2.1"}},
@@ -1225,7 +1225,7 @@ def action_in(*names: str, result: bool | None = None) -> ActionIn:
 
     Examples
     --------
-    >>> from auditkit.schema import records_to_frame
+    >>> from auditkit.frame import records_to_frame
     >>> df = records_to_frame([{"action": {"type": "Token_Create"}}, {"action": {"type": "x"}}])
     >>> action_in("token_create")(df).tolist()
     [True, False]
@@ -1255,7 +1255,7 @@ def action_matches(pattern: str, result: bool | None = None) -> ActionMatches:
 
     Examples
     --------
-    >>> from auditkit.schema import records_to_frame
+    >>> from auditkit.frame import records_to_frame
     >>> df = records_to_frame([{"action": {"type": "2fa_enforcement_disable"}}])
     >>> action_matches(r"2fa.*disable")(df).tolist()
     [True]
@@ -1858,7 +1858,7 @@ def risky_changes(
 
     Examples
     --------
-    >>> from auditkit.schema import records_to_frame
+    >>> from auditkit.frame import records_to_frame
     >>> df = records_to_frame([
     ...     {"id": "t", "when": "2026-10-01T09:00:00Z", "action": {"type": "token_create"},
     ...      "actor": {"email": "ana@example.com"}, "metadata": {"token_name": "ci"}},

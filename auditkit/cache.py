@@ -56,7 +56,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .errors import CacheError, InvalidParameterError
-from .schema import Chunk
+from .frame._schema import Chunk
 from .wire import decode_response
 
 __all__ = [

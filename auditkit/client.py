@@ -57,8 +57,8 @@ from .errors import (
     RateLimitError,
     TransportError,
 )
+from .frame._schema import Chunk
 from .query import AuditLogQuery, Window
-from .schema import Chunk
 from .wire import Payload, decode_response
 
 __all__ = ["DEFAULT_BASE_URL", "AuditLogClient", "Page", "RetryPolicy", "resolve_base_url"]

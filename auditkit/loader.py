@@ -1,7 +1,7 @@
 """The one call: :func:`load_audit_logs`, and :func:`export_audit_logs`.
 
 Data flows one way: validated query -> time windows -> client (cache, retries,
-paging) -> records -> typed frame (:mod:`auditkit.schema`) -> clip, dedupe, sort.
+paging) -> records -> typed frame (:mod:`auditkit.frame`) -> clip, dedupe, sort.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from .cache import CacheSpec, WindowStore, open_session, quarantine, resolve_cac
 from .client import AuditLogClient, Page, RetryPolicy, resolve_base_url
 from .credentials import resolve_credentials
 from .errors import CacheError, InvalidParameterError
+from .frame._schema import Chunk, chunks_to_frame
 from .progress import Progress, check_progress
 from .query import (
     MAX_PER_PAGE,
@@ -39,7 +40,6 @@ from .query import (
     retention_floor,
 )
 from .ratelimit import get_rate_budget
-from .schema import Chunk, chunks_to_frame
 from .wire import rows_of
 
 __all__ = ["export_audit_logs", "load_audit_logs"]
@@ -132,7 +132,7 @@ def load_audit_logs(
     Returns
     -------
     pandas.DataFrame
-        Columns as in :data:`auditkit.schema.COLUMNS`. ``df.attrs`` holds the
+        Columns as in :data:`auditkit.frame.COLUMNS`. ``df.attrs`` holds the
         query, the scope, the endpoint, ``loaded_at``, ``upper_bound`` and request
         counts (``requests`` sent, ``pages``, ``pages_from_cache``, ``cache_hit``);
         never a credential.

@@ -14,7 +14,7 @@ Examples
 --------
 >>> import matplotlib
 >>> matplotlib.use("Agg")
->>> from auditkit.schema import records_to_frame
+>>> from auditkit.frame import records_to_frame
 >>> df = records_to_frame([{"when": "2026-10-01T09:00:00Z", "actor": {"email": "ana@example.com"}}])
 >>> ax = plot_activity(df)
 >>> ax.get_title()
@@ -220,7 +220,7 @@ def plot_activity(
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from auditkit.schema import records_to_frame
+    >>> from auditkit.frame import records_to_frame
     >>> df = records_to_frame([
     ...     {"when": "2026-10-01T09:00:00Z", "actor": {"email": "ana@example.com"}},
     ...     {"when": "2026-10-01T11:00:00Z", "actor": {"email": "ana@example.com"}},
@@ -316,7 +316,7 @@ def plot_activity_heatmap(
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from auditkit.schema import records_to_frame
+    >>> from auditkit.frame import records_to_frame
     >>> df = records_to_frame([{"when": "2026-10-03T23:30:00Z"}])
     >>> ax = plot_activity_heatmap(df)
     >>> int(ax.images[0].get_array().filled(0)[5, 23])
@@ -456,7 +456,7 @@ def plot_change_timeline(
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from auditkit.schema import records_to_frame
+    >>> from auditkit.frame import records_to_frame
     >>> df = records_to_frame([{"id": "s", "when": "2026-10-01T09:00:00Z",
     ...     "action": {"type": "change_setting"}, "resource": {"type": "zone", "id": "z"},
     ...     "oldValue": "high", "newValue": "low",
@@ -604,7 +604,7 @@ def plot_actor_summary(df: pd.DataFrame, *, top: int = 15, ax: Axes | None = Non
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from auditkit.schema import records_to_frame
+    >>> from auditkit.frame import records_to_frame
     >>> df = records_to_frame([
     ...     {"action": {"type": "login", "result": False}, "actor": {"email": "ana@example.com"}},
     ...     {"action": {"type": "login", "result": True}, "actor": {"email": "ana@example.com"}},

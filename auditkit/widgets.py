@@ -70,7 +70,7 @@ from auditkit.analysis import (
     text_labels,
 )
 from auditkit.errors import InvalidParameterError
-from auditkit.jsonarray import is_json_column, json_texts
+from auditkit.frame._json import is_json_column, json_texts
 
 if TYPE_CHECKING:
     import ipywidgets

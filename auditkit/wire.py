@@ -4,7 +4,7 @@ A page of 1,000 audit records is about 600 kB of JSON. Decoding it into a
 Python ``dict`` per record (and per nested object) and then picking the
 columns out costs several times more than downloading it. Here no record
 ever becomes a dict. A page goes through up to three decoders, each built
-from :data:`auditkit.schema.COLUMNS` (so the schema stays the one source of
+from :data:`auditkit.frame.COLUMNS` (so the schema stays the one source of
 truth), and all three give the same rows (``tests/test_wire.py``):
 
 1. :meth:`Payload.prepare`, in the thread that fetched the page: pyarrow's
@@ -16,7 +16,7 @@ truth), and all three give the same rows (``tests/test_wire.py``):
    the fields the frame keeps, typed a few pages at a time (:func:`rows_of`).
 3. Pages the structs cannot describe (a record that is not an object, an
    ``actor`` that is ``null`` or a string): the general decode, through
-   :func:`auditkit.schema.extract_columns`, for any shape at all.
+   :func:`auditkit.frame._schema.extract_columns`, for any shape at all.
 
 The envelope itself (``success``, ``errors``, ``result_info``, each record's
 ``id``) is decoded first and cheaply, for the client's checks and the cache's
@@ -35,14 +35,14 @@ no path depends on what a given msgspec or pyarrow version raises for them:
   recursion limit allows (``RecursionError`` in msgspec 0.23, a "nesting
   depth" ``DecodeError`` in others), and where that limit falls depends on the
   caller's own stack. Decision, fail-safe and loud, the same on every path: a
-  field's value nested more than :data:`~auditkit.schema.MAX_DEPTH` (200)
+  field's value nested more than :data:`~auditkit.frame.MAX_DEPTH` (200)
   levels is read as missing, with a :class:`RuntimeWarning`; the row is kept,
   its other fields as sent, and the page is never mistaken for a truncated
   body. When a decode fails so, every such value is cut out of the body
   (written ``null``, at the record's field or envelope member holding it) and
   the body decoded again; values that do decode are cut from the JSON columns
-  by :class:`~auditkit.schema.Chunk` (so a kept value always reads back).
-- **Records of another shape** (:func:`auditkit.schema.record_shape_problem`):
+  by :class:`~auditkit.frame._schema.Chunk` (so a kept value always reads back).
+- **Records of another shape** (:func:`auditkit.frame.record_shape_problem`):
   a page whose records have none of the fields the schema reads (Cloudflare
   Logpush output, with ``ActionType``/``When``/...) raises
   :class:`~auditkit.errors.APIError` when its rows are asked for, on every
@@ -77,7 +77,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from .errors import APIError
-from .schema import (
+from .frame._schema import (
     COLUMNS,
     JSON_TOKENS,
     MAX_DEPTH,
@@ -161,7 +161,7 @@ class Payload:
         """The ``result`` records, typed; ``None`` when ``result`` is neither a list nor null.
 
         Raises :class:`~auditkit.errors.APIError` when no record has any field
-        the schema reads (:func:`auditkit.schema.record_shape_problem`).
+        the schema reads (:func:`auditkit.frame.record_shape_problem`).
         """
         if self.ids is None:
             return None
@@ -434,7 +434,7 @@ def _plausible(table: pa.Table) -> bool:
 
 
 def _shape_problem(body: bytes) -> str | None:
-    """:func:`~auditkit.schema.record_shape_problem` of the page ``body`` (slow: decodes it)."""
+    """:func:`~auditkit.frame.record_shape_problem` of the page ``body`` (slow: decodes it)."""
     try:
         data = _decode_loose(body)
     except msgspec.DecodeError:
@@ -493,7 +493,7 @@ def _raw_json(raws: Sequence[msgspec.Raw]) -> pa.Array:
     """Raw JSON texts as one Arrow text array, without a Python object per value.
 
     Objects and arrays are kept; anything else (``null``, strings, numbers,
-    an absent field) is missing, as :mod:`auditkit.schema` has it. Built from
+    an absent field) is missing, as :mod:`auditkit.frame` has it. Built from
     buffers with numpy, so it never gives up the GIL (see :func:`rows_of`).
     """
     n = len(raws)

@@ -1,7 +1,7 @@
 """How long a FilterPanel update takes on 100,000 rows (target: under 300 ms).
 
 Builds a 100,000-row audit-log frame from the sandbox's synthetic account (its
-records through :func:`auditkit.schema.records_to_frame`, repeated with distinct
+records through :func:`auditkit.frame.records_to_frame`, repeated with distinct
 ids, actors, IPs and shifted times), builds a :class:`auditkit.widgets.FilterPanel`
 on it, then sets each control several times and times the whole update as a
 notebook user sees it in the kernel (mask, count, chart PNG, actor summary,
@@ -44,8 +44,8 @@ def build_frame(rows: int = 100_000, seed: int = 0) -> pd.DataFrame:
     and times shifted by ``k`` times 17 minutes, so the multi-choice controls have
     over 100 actors and many IPs.
     """
+    from auditkit.frame._schema import records_to_frame
     from auditkit.sandbox.data import generate_records
-    from auditkit.schema import records_to_frame
 
     base = records_to_frame(generate_records(seed=seed, anchor=ANCHOR))
     copies = []

@@ -88,7 +88,7 @@ stored once, and reading a value gives a dict.""",
     ("code", "df.head()"),
     ("code", 'df.dtypes.to_frame("dtype").T'),
     ("md", "The schema, with where each column comes from in Cloudflare's records:"),
-    ("code", "Markdown(auditkit.schema.schema_markdown())"),
+    ("code", "Markdown(auditkit.frame.schema_markdown())"),
     (
         "md",
         """\

@@ -21,15 +21,16 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import auditkit
-from auditkit import schema, wire
+from auditkit import wire
 from auditkit.errors import APIError, AuditKitError
-from auditkit.schema import chunks_to_frame, records_to_frame
+from auditkit.frame import _schema as schema
+from auditkit.frame._schema import chunks_to_frame, records_to_frame
 from tests.stubserver import Reply, StubServer, envelope, record
 
 FAST = auditkit.RetryPolicy(backoff=0.01, max_backoff=0.02, timeout=10)
 BAD = "@@BAD@@"  # stands for one byte that is not UTF-8 (0xff) in the served body
 FFFD = "\ufffd"
-MAX_DEPTH = 200  # deepest JSON value kept (auditkit.schema.MAX_DEPTH, as documented)
+MAX_DEPTH = 200  # deepest JSON value kept (auditkit.frame.MAX_DEPTH, as documented)
 
 
 def serve(body: bytes, **kwargs: Any) -> pd.DataFrame:

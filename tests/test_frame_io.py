@@ -18,7 +18,7 @@ from auditkit.cli import main
 from auditkit.cli import write_frame as cli_write_frame
 from auditkit.errors import InvalidParameterError
 from auditkit.frame import read_frame, write_frame
-from auditkit.schema import dtypes, empty_frame, records_to_frame
+from auditkit.frame._schema import dtypes, empty_frame, records_to_frame
 
 FORMATS = ["csv", "jsonl", "parquet"]
 WHEN_TEXT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")

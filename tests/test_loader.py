@@ -19,7 +19,7 @@ from auditkit import (
     RetryPolicy,
     load_audit_logs,
 )
-from auditkit.schema import records_to_frame
+from auditkit.frame._schema import records_to_frame
 
 FAST = RetryPolicy(backoff=0.01, max_backoff=0.02, timeout=10)
 
@@ -204,7 +204,7 @@ def test_hide_user_logs_is_sent_and_honoured(sb: Any) -> None:
 def test_empty_result_is_an_empty_typed_frame(sb: Any) -> None:
     df = load(sb, actor_email="nobody@nowhere.invalid")
     assert len(df) == 0
-    assert {c: str(t) for c, t in df.dtypes.items()} == auditkit.schema.dtypes()
+    assert {c: str(t) for c, t in df.dtypes.items()} == auditkit.frame.dtypes()
     assert df.attrs["query"]["actor_email"] == "nobody@nowhere.invalid"
 
 
@@ -549,7 +549,7 @@ def test_without_since_old_data_is_still_found(real_sb: Any) -> None:
 
 def test_window_store_round_trips_json_values_exactly(tmp_path: Path) -> None:
     from auditkit.cache import WindowStore, open_session
-    from auditkit.schema import Chunk, chunks_to_frame, extract_columns
+    from auditkit.frame._schema import Chunk, chunks_to_frame, extract_columns
 
     records = [
         {"id": "a", "metadata": {"n": 2**70, "f": 1.5, "l": [True, None, "é"]}},
@@ -599,9 +599,9 @@ def test_adjacent_closed_days_are_fetched_as_one_range_and_cached_per_day(
 
 def split_into_two_days(records: list[dict[str, Any]]) -> tuple[Any, Any]:
     """``_split`` of ``records`` into the windows of 2026-09-01 and 2026-09-02; and the chunk."""
+    from auditkit.frame._schema import Chunk, extract_columns
     from auditkit.loader import _split
     from auditkit.query import Window
-    from auditkit.schema import Chunk, extract_columns
 
     chunk = Chunk.from_columns(extract_columns(records))
     day = pd.Timedelta(days=1)

@@ -16,6 +16,7 @@ from matplotlib.colors import to_hex
 
 import auditkit.accessor  # noqa: F401  (registers df.audit)
 from auditkit.analysis import activity_by_actor, activity_heatmap
+from auditkit.frame._schema import empty_frame, records_to_frame
 from auditkit.plotting import (
     OTHER_COLOR,
     plot_activity,
@@ -23,7 +24,6 @@ from auditkit.plotting import (
     plot_actor_summary,
     plot_change_timeline,
 )
-from auditkit.schema import empty_frame, records_to_frame
 
 matplotlib.use("Agg")
 

@@ -1214,7 +1214,7 @@ def test_users_mostly_use_one_or_two_ips(recs: list[Record]) -> None:
 
 
 def test_records_load_into_the_schema(recs: list[Record]) -> None:
-    schema = pytest.importorskip("auditkit.schema")
+    schema = pytest.importorskip("auditkit.frame")
     df = schema.records_to_frame(recs)
     assert len(df) == len(recs)
     assert df["when"].notna().all()

@@ -8,8 +8,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from auditkit import schema
-from auditkit.schema import COLUMNS, column_names, empty_frame, records_to_frame, schema_markdown
+from auditkit.frame import _schema as schema
+from auditkit.frame._schema import (
+    COLUMNS,
+    column_names,
+    empty_frame,
+    records_to_frame,
+    schema_markdown,
+)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "real-audit-records.jsonl"
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,9 +1,9 @@
 """The fast wire decode (:mod:`auditkit.wire`) gives exactly the reference frame.
 
-The reference is :func:`auditkit.schema.records_to_frame` on the records as
+The reference is :func:`auditkit.frame.records_to_frame` on the records as
 Python values; the fast path decodes the response body with msgspec structs
 (or, for odd pages, the general decode) and types it through
-:func:`auditkit.schema.chunks_to_frame`. JSON columns are compared by their
+:func:`auditkit.frame.chunks_to_frame`. JSON columns are compared by their
 decoded value *and* by their canonical JSON text, so ``1``, ``1.0`` and
 ``true`` (equal in Python) are told apart.
 """
@@ -23,9 +23,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditkit import schema, wire
+from auditkit import wire
 from auditkit.errors import APIError
-from auditkit.schema import COLUMNS, Chunk, chunks_to_frame, empty_frame, records_to_frame
+from auditkit.frame import _schema as schema
+from auditkit.frame._schema import COLUMNS, Chunk, chunks_to_frame, empty_frame, records_to_frame
 from auditkit.wire import Payload, decode_body, rows_of
 
 JSON_COLUMNS = [c.name for c in COLUMNS if c.kind == "json"]

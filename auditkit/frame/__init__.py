@@ -1,16 +1,22 @@
-"""The audit-log frame on disk: one writer and one reader for CSV, JSON lines and Parquet.
+"""The audit-log frame: its schema, the ``json`` dtype, and the one reader/writer of files.
 
-:func:`write_frame` is what ``auditkit fetch -o FILE`` and
-:meth:`auditkit.FilterPanel.to_csv` write with, so a file means the same thing
-whichever wrote it; :func:`read_frame` reads any of the three formats back into
-the typed frame (the dtypes of :data:`auditkit.schema.COLUMNS`).
+- The schema (:data:`COLUMNS`: one :class:`Column` per column, with its name,
+  pandas dtype and wire path) drives the loader, :func:`empty_frame`,
+  :func:`records_to_frame` and the README's table (:func:`schema_markdown`;
+  ``python -m auditkit.frame`` prints it).
+- The three free-form JSON columns use :class:`JSONDtype` (``json``): each
+  distinct JSON text stored once, each read a fresh ``dict`` or ``list``.
+- :func:`write_frame` is what ``auditkit fetch -o FILE`` and
+  :meth:`auditkit.FilterPanel.to_csv` write with, so a file means the same thing
+  whichever wrote it; :func:`read_frame` reads any of the three formats (CSV,
+  JSON lines, Parquet) back into the typed frame. Both are imported on first
+  use (they bring pyarrow's CSV and Parquet modules).
 
 Examples
 --------
 >>> import os, tempfile
->>> import auditkit
->>> from auditkit.frame import read_frame, write_frame
->>> df = auditkit.records_to_frame([{"id": "a", "when": "2026-10-01T12:00:00Z"}])
+>>> from auditkit.frame import read_frame, records_to_frame, write_frame
+>>> df = records_to_frame([{"id": "a", "when": "2026-10-01T12:00:00Z"}])
 >>> path = write_frame(df, os.path.join(tempfile.mkdtemp(), "logs.csv"))
 >>> read_frame(path).equals(df)
 True
@@ -18,6 +24,52 @@ True
 
 from __future__ import annotations
 
-from ._io import read_frame, write_frame
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["read_frame", "write_frame"]
+from ._json import JSONArray, JSONDtype
+from ._schema import (
+    COLUMNS,
+    KNOWN_FIELDS,
+    MAX_DEPTH,
+    Column,
+    column,
+    column_names,
+    dtypes,
+    empty_frame,
+    record_shape_problem,
+    records_to_frame,
+    schema_markdown,
+)
+
+if TYPE_CHECKING:
+    from ._io import WHEN_FORMAT, read_frame, write_frame
+
+__all__ = [
+    "COLUMNS",
+    "KNOWN_FIELDS",
+    "MAX_DEPTH",
+    "WHEN_FORMAT",
+    "Column",
+    "JSONArray",
+    "JSONDtype",
+    "column",
+    "column_names",
+    "dtypes",
+    "empty_frame",
+    "read_frame",
+    "record_shape_problem",
+    "records_to_frame",
+    "schema_markdown",
+    "write_frame",
+]
+
+_LAZY = ("WHEN_FORMAT", "read_frame", "write_frame")
+
+
+def __getattr__(name: str) -> Any:
+    """The file reader/writer, imported on first use (keeps ``import auditkit`` light)."""
+    if name in _LAZY:
+        from . import _io
+
+        return getattr(_io, name)
+    raise AttributeError(f"module 'auditkit.frame' has no attribute {name!r}")

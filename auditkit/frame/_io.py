@@ -43,8 +43,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from ..errors import InvalidParameterError
-from ..jsonarray import JSONArray, is_json_column, json_texts
-from ..schema import (
+from ._json import JSONArray, is_json_column, json_texts
+from ._schema import (
     COLUMNS,
     STRING_DTYPE,
     Column,

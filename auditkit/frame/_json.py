@@ -15,7 +15,7 @@ JSON text, and Parquet files keep the column as dictionary-encoded text.
 Examples
 --------
 >>> import pandas as pd
->>> from auditkit.jsonarray import JSONArray
+>>> from auditkit.frame._json import JSONArray
 >>> s = pd.Series(JSONArray._from_sequence([{"zone": "a"}, None, {"zone": "a"}]))
 >>> s.dtype, s[0]["zone"], s[1] is None
 (json, 'a', True)

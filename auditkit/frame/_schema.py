@@ -15,7 +15,7 @@ Cleaning rules, applied per column kind:
 - ``datetime``: RFC 3339 text, with or without fractional seconds, parsed to
   ``datetime64[us, UTC]``; unparseable values become ``NaT``.
 - ``json``: JSON objects and arrays are kept, as their compact JSON text in a
-  :class:`~auditkit.jsonarray.JSONArray` column (dtype ``json``; each distinct
+  :class:`~auditkit.frame._json.JSONArray` column (dtype ``json``; each distinct
   text stored once), read back as fresh ``dict``/``list`` objects; anything
   else is missing (``None``). A value nested deeper than :data:`MAX_DEPTH`
   levels is missing too, with a :class:`RuntimeWarning`: decoding it (msgspec,
@@ -34,7 +34,7 @@ carry only an ``id``, are fine.
 
 Examples
 --------
->>> from auditkit.schema import records_to_frame
+>>> from auditkit.frame import records_to_frame
 >>> df = records_to_frame([{"id": "a1", "when": "2026-10-01T12:00:00Z",
 ...                         "actor": {"email": "michelle@example.com"}}])
 >>> df.loc[0, "actor_email"]
@@ -56,8 +56,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import APIError, InvalidParameterError
-from .jsonarray import JSONArray, decode_text, encode_value
+from ..errors import APIError, InvalidParameterError
+from ._json import JSONArray, decode_text, encode_value
 
 __all__ = [
     "COLUMNS",
@@ -718,7 +718,3 @@ def column(name: str) -> Column:
         return _BY_NAME[name]
     except KeyError:
         raise KeyError(f"no column {name!r} in the audit-log schema") from None
-
-
-if __name__ == "__main__":  # pragma: no cover - `python -m auditkit.schema` prints the README table
-    print(schema_markdown())
