@@ -334,7 +334,10 @@ def plot_activity_heatmap(
     image = ax.imshow(values, aspect="auto", cmap=cmap, interpolation="nearest", vmin=0, vmax=vmax)
     colorbar = ax.figure.colorbar(image, ax=ax, pad=0.02)
     colorbar.set_label("events")
-    colorbar.outline.set_visible(False)
+    outline: Any = (
+        colorbar.outline
+    )  # typed differently by matplotlib's stubs from one release to the next
+    outline.set_visible(False)
     ax.set_yticks(range(len(counts.index)), labels=list(counts.index))
     ax.set_xticks(range(0, 24, 2), labels=[f"{h:02d}" for h in range(0, 24, 2)])
     ax.set_xticks(np.arange(-0.5, 24, 1), minor=True)
@@ -528,7 +531,9 @@ def plot_change_timeline(
     ax.scatter(np.array(xs, dtype="datetime64[us]"), ys, s=30, zorder=3)
     if len(set(xs)) == 1:
         pad = np.timedelta64(1, "h")
-        ax.set_xlim(xs[0] - pad, xs[0] + pad)  # type: ignore[arg-type]  # datetimes are fine
+        low: Any = xs[0] - pad  # datetimes: matplotlib's stubs say float
+        high: Any = xs[0] + pad
+        ax.set_xlim(low, high)
     _annotate_without_overlap(ax, xs, ys, labels)
     ax.set_yticks(range(len(rows)), labels=_row_ticks(ax, rows))
     ax.set_ylim(len(rows) - 0.5, -0.5)
@@ -565,9 +570,10 @@ def _annotate_without_overlap(
         for level in levels:
             if start >= last_end.get((y, level), -np.inf):
                 last_end[(y, level)] = start + char * (len(label) + 2)
+                point: Any = (x, y)  # a datetime x: matplotlib's stubs say float
                 ax.annotate(
                     label,
-                    (x, y),
+                    point,
                     xytext=(5, level),
                     textcoords="offset points",
                     fontsize=fontsize,
