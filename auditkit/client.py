@@ -399,6 +399,33 @@ def _per_page_asked(url: str | None) -> int | None:
         return None
 
 
+def _read_part(raw: Any, sock: Any, size: int, deadline: float | None, overdue: str) -> bytes:
+    """One read of up to ``size`` bytes of a body, given up at ``deadline`` (monotonic).
+
+    The socket's timeout is set to what is left before the read, so a peer that
+    trickles bytes cannot hold it past the deadline: then :class:`_Overdue` with
+    the message ``overdue``. urllib3's errors are raised as requests raises them.
+    """
+    if deadline is not None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _Overdue(overdue)
+        if sock is not None:
+            sock.settimeout(left)
+    try:
+        return bytes(raw.read1(size, decode_content=True))
+    except (urllib3.exceptions.ReadTimeoutError, OSError) as exc:  # timed out, reset, halted
+        if deadline is not None and time.monotonic() >= deadline - 0.05:
+            raise _Overdue(overdue) from None
+        raise requests.ConnectionError(exc) from exc
+    except urllib3.exceptions.ProtocolError as exc:
+        raise requests.exceptions.ChunkedEncodingError(exc) from exc
+    except urllib3.exceptions.DecodeError as exc:
+        raise requests.exceptions.ContentDecodingError(exc) from exc
+    except urllib3.exceptions.SSLError as exc:
+        raise requests.exceptions.SSLError(exc) from exc
+
+
 class _WholeBodyAdapter(HTTPAdapter):
     """Reads a (non-streamed) body in few large reads, within a deadline and a size limit.
 
@@ -514,39 +541,16 @@ class _WholeBodyAdapter(HTTPAdapter):
         if declared > cap:
             raise _Rejected(_too_large(f"announces {declared} bytes", url, response.status_code))
         raw = response.raw
-        conn = getattr(raw, "connection", None)
-        sock = getattr(conn, "sock", None)
+        sock = getattr(getattr(raw, "connection", None), "sock", None)
+        deadline = None if limit is None else started + limit
+        overdue = f"no complete response within {limit or 0:g} s"
         parts: list[bytes] = []
         total = 0
-        try:
-            while True:
-                if limit is not None:
-                    left = started + limit - time.monotonic()
-                    if left <= 0:
-                        raise _Overdue(f"no complete response within {limit:g} s")
-                    if sock is not None:
-                        sock.settimeout(left)
-                part = raw.read1(1 << 20, decode_content=True)
-                if not part:
-                    break
-                total += len(part)
-                if total > cap:
-                    raise _Rejected(_too_large(f"went past {cap} bytes", url, response.status_code))
-                parts.append(part)
-        except requests.RequestException:  # ours (an OSError too): as raised
-            raise
-        except urllib3.exceptions.ReadTimeoutError as exc:
-            if limit is not None and time.monotonic() - started >= limit - 0.05:
-                raise _Overdue(f"no complete response within {limit:g} s") from None
-            raise requests.ConnectionError(exc) from exc
-        except urllib3.exceptions.ProtocolError as exc:
-            raise requests.exceptions.ChunkedEncodingError(exc) from exc
-        except urllib3.exceptions.DecodeError as exc:
-            raise requests.exceptions.ContentDecodingError(exc) from exc
-        except urllib3.exceptions.SSLError as exc:
-            raise requests.exceptions.SSLError(exc) from exc
-        except OSError as exc:  # a socket shut down by halt(), or reset
-            raise requests.ConnectionError(exc) from exc
+        while part := _read_part(raw, sock, 1 << 20, deadline, overdue):
+            total += len(part)
+            if total > cap:
+                raise _Rejected(_too_large(f"went past {cap} bytes", url, response.status_code))
+            parts.append(part)
         return b"".join(parts)
 
 
@@ -1028,22 +1032,13 @@ class AuditLogClient:
                 raw = response.raw
                 sock = getattr(getattr(raw, "connection", None), "sock", None)
 
+                slow = f"too slow (under 1 MiB per {limit:g} s)"
+
                 def read(size: int, written: int) -> bytes:
                     # The deadline grows with what has arrived: `timeout` seconds, and as
                     # many again for every MiB. A trickling server cannot hold an export.
                     deadline = started + limit * (1 + written / EXPORT_BYTES_PER_TIMEOUT)
-                    slow = _Overdue(f"too slow (under 1 MiB per {limit:g} s)")
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        raise slow
-                    try:
-                        if sock is not None:
-                            sock.settimeout(left)
-                        return raw.read1(size, decode_content=True)
-                    except (urllib3.exceptions.HTTPError, OSError) as exc:  # reset, timed out
-                        if time.monotonic() >= deadline - 0.05:
-                            raise slow from None
-                        raise requests.ConnectionError(type(exc).__name__) from None
+                    return _read_part(raw, sock, size, deadline, slow)
 
                 if response.status_code != 200:
                     head = b""
