@@ -45,7 +45,7 @@ def build_frame(rows: int = 100_000, seed: int = 0) -> pd.DataFrame:
     over 100 actors and many IPs.
     """
     from auditkit.frame._schema import records_to_frame
-    from auditkit.sandbox.data import generate_records
+    from auditkit.sandbox import generate_records
 
     base = records_to_frame(generate_records(seed=seed, anchor=ANCHOR))
     copies = []

@@ -26,7 +26,7 @@ import pytest
 import requests
 
 from auditkit import sandbox
-from auditkit.sandbox import data as sbdata
+from auditkit.sandbox import _catalog, _data, _people
 
 ANCHOR = "2026-10-01"
 ANCHOR_DT = datetime(2026, 10, 1, tzinfo=UTC)
@@ -139,7 +139,7 @@ def error(r: requests.Response) -> tuple[int, int]:
 
 
 def user_ids_of(records: list[Record]) -> set[str]:
-    ident = sbdata.identity(0)
+    ident = _people.identity(0)
     found = {r["actor"]["id"] for r in records if r.get("actor", {}).get("type") == "user"}
     return found | set(ident.user_ids)
 
@@ -187,7 +187,7 @@ def test_base_url_and_credentials(sb: sandbox.Sandbox) -> None:
     assert len(sb.token) == 40 and sb.token == sandbox.DEFAULT_TOKEN
     assert sb.email == "michelle@example.com" and len(sb.api_key) == 37
     assert len(sb.account_id) == 32 and int(sb.account_id, 16) >= 0
-    assert sb.user_id == sbdata.identity(0).people["michelle"].id
+    assert sb.user_id == _people.identity(0).people["michelle"].id
     assert sb.anchor == ANCHOR_DT
     assert sb.token not in repr(sb)
 
@@ -228,7 +228,7 @@ Pred = Callable[[Record], bool]
 
 
 def _filter_cases() -> list[tuple[str, dict[str, str], Pred]]:
-    ident = sbdata.identity(0)
+    ident = _people.identity(0)
     michelle_v6 = ident.people["michelle"].ipv6
     return [
         ("type-login", {"action.type": "login"}, lambda r: r["action"]["type"] == "login"),
@@ -303,7 +303,7 @@ def test_filter_expectations_are_not_trivial(sb: sandbox.Sandbox) -> None:
     assert (
         len([r for r in recs if ip_in(r, "203.0.113.0/24")]) == 28
     )  # attacker (20) + brute force (8)
-    assert len([r for r in recs if r["owner"]["id"] in sbdata.identity(0).user_ids]) == 668
+    assert len([r for r in recs if r["owner"]["id"] in _people.identity(0).user_ids]) == 668
     burst = [
         r
         for r in recs
@@ -865,7 +865,7 @@ def test_write_during_load_past_shifts_pages(
     counts = collections.Counter(ids(naive))
     assert sum(c > 1 for c in counts.values()) == 4  # each later page repeats one entry
     assert len(fresh.records) == n + 5
-    original = set(ids(sbdata.generate_records(0, ANCHOR)))
+    original = set(ids(_data.generate_records(0, ANCHOR)))
     inserted = [r for r in fresh.records if r["id"] not in original]
     assert len(inserted) == 5
     assert all(oldest < when_dt(r) < newest for r in inserted)
@@ -1034,12 +1034,12 @@ def test_generator_is_deterministic_and_fast(recs: list[Record]) -> None:
     best, rebuilt = math.inf, b""
     for _ in range(3):  # CPU time, best of up to three: robust to a busy machine
         t0 = time.process_time()
-        rebuilt = sbdata._template.__wrapped__(0, None)
+        rebuilt = _data._template.__wrapped__(0, None)
         best = min(best, time.process_time() - t0)
         if best < 0.3:
             break
     assert best < 0.3
-    assert rebuilt == sbdata._template(0, None)
+    assert rebuilt == _data._template(0, None)
     again = sandbox.generate_records(seed=0, anchor=ANCHOR)
     assert again == recs and again is not recs and again[0] is not recs[0]
     # pinned: the same records on every machine, process and PYTHONHASHSEED
@@ -1050,7 +1050,7 @@ def test_generator_is_deterministic_and_fast(recs: list[Record]) -> None:
     )
     digest = hashlib.sha256(msgspec.json.encode(recs)).hexdigest()
     assert digest == "b2c2d2662338b0f2effc10ddec2cf39dddd96d5e687db7eb5bac4bbaf4e556ec"
-    other = msgspec.json.decode(sbdata._template.__wrapped__(1, None))
+    other = msgspec.json.decode(_data._template.__wrapped__(1, None))
     assert not set(ids(recs)) & {rec["id"] for _, rec in other}
 
 
@@ -1102,7 +1102,7 @@ def test_account_id_only_changes_owner() -> None:
     acct = "0123456789abcdef0123456789abcdef"
     a = sandbox.generate_records(anchor=ANCHOR)
     b = sandbox.generate_records(anchor=ANCHOR, account_id=acct)
-    default = sbdata.identity(0).account_id
+    default = _people.identity(0).account_id
     assert ids(a) == ids(b)
     assert sum(r["owner"]["id"] == acct for r in b) == sum(r["owner"]["id"] == default for r in a)
 
@@ -1144,7 +1144,7 @@ def test_volume_and_composition(recs: list[Record]) -> None:
     }
     assert {t for t, _ in actors} == {"user", "admin", "Cloudflare", "system"}
     zones = {r["metadata"].get("zone_name") for r in recs} - {None}
-    assert zones == set(sbdata.ZONES)
+    assert zones == set(_catalog.ZONES)
     assert {r["interface"] for r in recs} == {"", "UI", "API"}
 
 

@@ -15,9 +15,20 @@ The official ``cloudflare`` SDK works against it unchanged::
     for entry in client.user.audit_logs.list(per_page=50):
         ...
 
-See :mod:`auditkit.sandbox.server` for the documented behaviour (auth, filters,
-``hide_user_logs``, account scope, CSV columns) and :mod:`auditkit.sandbox.data` for
-the synthetic account.
+The documented behaviour lives beside the code that implements it, in private modules:
+
+- request semantics, with no socket: :mod:`auditkit.sandbox._semantics` (routing, the
+  order of the steps, account scope), :mod:`auditkit.sandbox._auth` (auth headers and
+  their errors), :mod:`auditkit.sandbox._envelope` (envelopes, error codes) and
+  :mod:`auditkit.sandbox._v1` (Audit Logs v1: filters, ``hide_user_logs``, paging, CSV
+  columns);
+- :mod:`auditkit.sandbox._faults`: the fault knobs and what they do to a response;
+- :mod:`auditkit.sandbox._server`: the socket server, :class:`Sandbox`, :func:`start` and
+  the request log;
+- :mod:`auditkit.sandbox._data`: the synthetic account (:func:`generate_records`), built
+  from :mod:`~auditkit.sandbox._catalog`, :mod:`~auditkit.sandbox._people`,
+  :mod:`~auditkit.sandbox._events`, :mod:`~auditkit.sandbox._routine` and
+  :mod:`~auditkit.sandbox._story`.
 
 Examples
 --------
@@ -31,17 +42,11 @@ Examples
 'login'
 """
 
-from auditkit.sandbox.data import generate_records
-from auditkit.sandbox.server import (
-    CSV_COLUMNS,
-    DEFAULT_API_KEY,
-    DEFAULT_EMAIL,
-    DEFAULT_TOKEN,
-    RequestLog,
-    Sandbox,
-    SandboxFaults,
-    start,
-)
+from auditkit.sandbox._auth import DEFAULT_API_KEY, DEFAULT_EMAIL, DEFAULT_TOKEN
+from auditkit.sandbox._data import generate_records
+from auditkit.sandbox._faults import SandboxFaults
+from auditkit.sandbox._server import RequestLog, Sandbox, start
+from auditkit.sandbox._v1 import CSV_COLUMNS
 
 __all__ = [
     "CSV_COLUMNS",
