@@ -16,6 +16,7 @@ from auditkit.analysis import (
     BurstRule,
     RiskRule,
     SettingRule,
+    _columns,
     action_in,
     action_matches,
     activity_by_actor,
@@ -186,12 +187,12 @@ def _activity_by_actor_groupby(df: pd.DataFrame) -> pd.DataFrame:
     (The pandas implementation it had before it was vectorised for the panel.)
     """
     if df.empty:
-        return analysis._empty(analysis.ACTIVITY_BY_ACTOR_COLUMNS)
-    text = analysis._as_string
+        return _columns._empty(analysis.ACTIVITY_BY_ACTOR_COLUMNS)
+    text = _columns._as_string
     work = pd.DataFrame(
         {
             "actor": analysis.actor_label(df).array,
-            "when": analysis._when(df, None).array,
+            "when": _columns._when(df, None).array,
             "failed": df["action_result"].eq(False).fillna(False).to_numpy(dtype=bool),
             "ip": text(df["actor_ip"]).array,
             "zone": text(df["zone_name"]).array,
@@ -223,7 +224,7 @@ def _activity_by_actor_groupby(df: pd.DataFrame) -> pd.DataFrame:
     used = work.dropna(subset=["interface"]).groupby("actor")["interface"]
     out["interfaces"] = used.agg(lambda s: ", ".join(sorted(set(s))))
     out = out.reset_index().sort_values(["events", "actor"], ascending=[False, True], kind="stable")
-    return analysis._typed(out, analysis.ACTIVITY_BY_ACTOR_COLUMNS)
+    return _columns._typed(out, analysis.ACTIVITY_BY_ACTOR_COLUMNS)
 
 
 def _odd_variants(df: pd.DataFrame) -> dict[str, pd.DataFrame]:

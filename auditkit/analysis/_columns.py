@@ -1,0 +1,245 @@
+"""The frame's columns as every analysis reads them.
+
+Which columns each analysis needs (:data:`REQUIRED_COLUMNS`), and the one way
+values are read: as text (:func:`_as_string`), as the actor (:func:`actor_label`),
+as group labels (:func:`text_labels`), as times (:func:`_when`); and how outputs
+get their documented columns and dtypes (:func:`_empty`, :func:`_typed`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InvalidParameterError
+from ..frame._json import is_json_column
+from ..frame._schema import as_text
+from ._checks import check_by_type, require_columns
+
+STRING = pd.StringDtype("pyarrow")
+UTC = pd.DatetimeTZDtype(unit="us", tz="UTC")
+
+#: Actor label when a row has neither an email nor an actor id.
+UNKNOWN_ACTOR = "(unknown)"
+#: Group label for missing values in ``activity_over_time`` / ``activity_heatmap``.
+MISSING_LABEL = "(none)"
+
+#: Columns the actor label is derived from (see :func:`actor_label`).
+ACTOR_COLUMNS = ("actor_email", "actor_id")
+
+#: Columns each analysis reads (the accessor checks them before calling).
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "activity_by_actor": (
+        "when",
+        "action_type",
+        "action_result",
+        *ACTOR_COLUMNS,
+        "actor_ip",
+        "actor_type",
+        "interface",
+        "zone_name",
+    ),
+    "change_timeline": (
+        "id",
+        "when",
+        "action_type",
+        *ACTOR_COLUMNS,
+        "resource_type",
+        "resource_id",
+        "zone_name",
+        "old_value",
+        "new_value",
+        "old_value_json",
+        "new_value_json",
+        "metadata",
+    ),
+    "activity_over_time": ("when",),
+    "activity_heatmap": ("when",),
+    "new_ips": ("id", "when", "action_type", *ACTOR_COLUMNS, "actor_ip"),
+    "risky_changes": (
+        "id",
+        "when",
+        "action_type",
+        "action_result",
+        *ACTOR_COLUMNS,
+        "actor_ip",
+        "resource_type",
+        "resource_id",
+        "zone_name",
+        "old_value",
+        "new_value",
+        "old_value_json",
+        "new_value_json",
+        "metadata",
+    ),
+}
+
+
+def _empty(columns: Mapping[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=t) for c, t in columns.items()})
+
+
+def _typed(frame: pd.DataFrame, columns: Mapping[str, Any]) -> pd.DataFrame:
+    """``frame``'s documented columns, in order, with their documented dtypes."""
+    out = {}
+    for name, dtype in columns.items():
+        s = frame[name]
+        if str(s.dtype) != str(dtype):
+            s = _as_string(s) if dtype == STRING else s.astype(dtype)
+        out[name] = s.reset_index(drop=True)
+    return pd.DataFrame(out)
+
+
+def _as_string(s: pd.Series) -> pd.Series:
+    """Any series as the pyarrow string dtype, missing values as ``pd.NA``."""
+    if s.dtype == STRING:
+        return s
+    if isinstance(s.dtype, pd.CategoricalDtype | pd.StringDtype):
+        return s.astype(STRING)
+    return pd.Series(
+        [None if _missing(v) else _text(v) for v in s], index=s.index, dtype=STRING, name=s.name
+    )
+
+
+def actor_label(df: pd.DataFrame) -> pd.Series:
+    """The actor of each row, as every analysis, plot and the panel show it.
+
+    The actor's email, else the actor id (system actors such as ``1``), else
+    :data:`UNKNOWN_ACTOR`. The one definition of "actor": the ``actor`` column of
+    every analysis, the labels of the plots and the panel's actor control.
+
+    Parameters
+    ----------
+    df
+        Audit-log frame (needs the :data:`ACTOR_COLUMNS`).
+
+    Returns
+    -------
+    pandas.Series
+        Named ``actor``, string dtype, ``df``'s index; never missing.
+
+    Raises
+    ------
+    auditkit.errors.InvalidParameterError
+        ``df`` is not a frame with the :data:`ACTOR_COLUMNS`.
+
+    Examples
+    --------
+    >>> from auditkit.frame import records_to_frame
+    >>> df = records_to_frame([
+    ...     {"actor": {"email": "ana@example.com", "id": "u1"}},
+    ...     {"actor": {"id": "1", "type": "system"}},
+    ...     {},
+    ... ])
+    >>> actor_label(df).tolist()
+    ['ana@example.com', '1', '(unknown)']
+    """
+    require_columns(df, ACTOR_COLUMNS, "actor_label")
+    email = _as_string(df["actor_email"])
+    actor_id = _as_string(df["actor_id"])
+    return email.fillna(actor_id).fillna(UNKNOWN_ACTOR).rename("actor")
+
+
+def text_labels(s: pd.Series) -> pd.Series:
+    """A column's values as group labels: text, missing values as :data:`MISSING_LABEL`.
+
+    The labels of ``activity_over_time(by=...)``, ``activity_heatmap(by=...)`` and
+    of the panel's multi-choice controls.
+
+    Parameters
+    ----------
+    s
+        Any column of the frame (not a JSON column).
+
+    Returns
+    -------
+    pandas.Series
+        String dtype, ``s``'s index and name; never missing.
+
+    Examples
+    --------
+    >>> text_labels(pd.Series(["UI", None, "API"], dtype="string")).tolist()
+    ['UI', '(none)', 'API']
+    """
+    return _as_string(s).fillna(MISSING_LABEL)
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _text(value: Any) -> str | None:
+    """A value as display text, like the loader does: ``""`` and ``None`` are missing."""
+    if type(value) is str:
+        return value or None
+    if isinstance(value, np.generic):
+        value = value.item()
+    return None if _missing(value) else as_text(value)
+
+
+def _lower_actions(df: pd.DataFrame) -> pd.Series:
+    return _as_string(df["action_type"]).str.lower()
+
+
+def _group_labels(df: pd.DataFrame, by: str, check_only: bool = False) -> pd.Series:
+    """Group labels (text, missing as ``MISSING_LABEL``) for ``by``; ``"actor"`` is derived.
+
+    With ``check_only``, only raise if ``by`` cannot be used (and return an empty series).
+    """
+    if by == "actor" and "actor" not in df.columns:
+        require_columns(df, ACTOR_COLUMNS, "grouping by actor")
+        return pd.Series(dtype=STRING) if check_only else actor_label(df)
+    if by not in df.columns:
+        names = ", ".join(map(str, df.columns))
+        raise InvalidParameterError(
+            "by",
+            f"cannot group by {by!r}: not a column of the frame (nor 'actor'); "
+            f"columns are {names if len(names) <= 400 else names[:397] + '...'}",
+        )
+    require_columns(df, [by], f"grouping by {by!r}")
+    col = df[by]
+    if is_json_column(col) or (
+        col.dtype == object and any(isinstance(v, (dict, list)) for v in col)
+    ):
+        raise InvalidParameterError(
+            "by", f"cannot group by {by!r}: it holds JSON objects, not labels"
+        )
+    if check_only:
+        return pd.Series(dtype=STRING)
+    return text_labels(col).rename(by)
+
+
+def _when(df: pd.DataFrame, tz: str | None) -> pd.Series:
+    when = df["when"]
+    if not isinstance(when.dtype, pd.DatetimeTZDtype):
+        try:
+            converted = pd.to_datetime(when, utc=True, errors="coerce")
+        except (TypeError, ValueError):
+            converted = None
+        if not isinstance(getattr(converted, "dtype", None), pd.DatetimeTZDtype):
+            raise InvalidParameterError(
+                "df",
+                "the 'when' column must hold times (datetime64 with a time zone, "
+                f"or ISO 8601 text), not {df['when'].dtype} values",
+            )
+        when = converted
+    return when.dt.tz_convert(tz) if tz is not None else when
+
+
+def check_when(df: pd.DataFrame) -> None:
+    """Raise :class:`~auditkit.errors.InvalidParameterError` if ``df["when"]`` cannot be read as times."""
+    if not isinstance(df["when"].dtype, pd.DatetimeTZDtype):
+        _when(df, None)
+
+
+def check_by(df: pd.DataFrame, by: Any) -> None:
+    """Raise :class:`~auditkit.errors.InvalidParameterError` unless ``df`` can be grouped by ``by``."""
+    check_by_type(by)
+    if by is not None:
+        _group_labels(df, by, check_only=True)
