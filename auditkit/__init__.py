@@ -55,7 +55,7 @@ from .ratelimit import set_rate_budget
 
 if TYPE_CHECKING:
     from . import sandbox
-    from .widgets import FilterPanel
+    from .panel import FilterPanel
 
 __version__ = "0.1.0"
 
@@ -106,7 +106,7 @@ _LAZY_MODULES = {"sandbox"}
 
 def __getattr__(name: str) -> Any:
     if name == "FilterPanel":  # ipywidgets is imported only when the panel is used
-        from .widgets import FilterPanel
+        from .panel import FilterPanel
 
         return FilterPanel
     if name in _LAZY_MODULES:

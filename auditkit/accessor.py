@@ -168,7 +168,7 @@ class AuditAccessor:
         >>> from auditkit.frame import empty_frame
         >>> panel = empty_frame().audit.panel()  # doctest: +SKIP
         """
-        from auditkit.widgets import FilterPanel
+        from auditkit.panel import FilterPanel
 
         return FilterPanel(self._df, **kwargs)
 

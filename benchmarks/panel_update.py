@@ -2,7 +2,7 @@
 
 Builds a 100,000-row audit-log frame from the sandbox's synthetic account (its
 records through :func:`auditkit.frame.records_to_frame`, repeated with distinct
-ids, actors, IPs and shifted times), builds a :class:`auditkit.widgets.FilterPanel`
+ids, actors, IPs and shifted times), builds a :class:`auditkit.panel.FilterPanel`
 on it, then sets each control several times and times the whole update as a
 notebook user sees it in the kernel (mask, count, chart PNG, actor summary,
 first rows; the browser round trip is not included). Each update is also
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="updates timed per scenario")
     args = parser.parse_args(argv)
 
-    from auditkit.widgets import FilterPanel
+    from auditkit.panel import FilterPanel
 
     t0 = time.perf_counter()
     df = build_frame(args.rows)

@@ -849,9 +849,9 @@ def test_accessor_panel(monkeypatch: pytest.MonkeyPatch, team: pd.DataFrame) -> 
         def __init__(self, df: pd.DataFrame, **kwargs: Any) -> None:
             self.df, self.kwargs = df, kwargs
 
-    fake = type(sys)("auditkit.widgets")
+    fake = type(sys)("auditkit.panel")
     fake.FilterPanel = FakePanel  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "auditkit.widgets", fake)
+    monkeypatch.setitem(sys.modules, "auditkit.panel", fake)
     panel = team.audit.panel(height=3)
     assert panel.df is team and panel.kwargs == {"height": 3}
 

@@ -250,7 +250,7 @@ def _public_callables() -> set[str]:
     for name, _ in inspect.getmembers(AuditAccessor, inspect.isfunction):
         if not name.startswith("_"):
             names.add(f"df.audit.{name}")
-    from auditkit.widgets import FilterPanel
+    from auditkit.panel import FilterPanel
 
     for name, _ in inspect.getmembers(FilterPanel, inspect.isfunction):
         if not name.startswith("_"):

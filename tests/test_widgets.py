@@ -17,7 +17,7 @@ import pytest
 import auditkit
 from auditkit import analysis
 from auditkit.frame._schema import records_to_frame
-from auditkit.widgets import SUMMARY_COLUMNS, FilterPanel
+from auditkit.panel import SUMMARY_COLUMNS, FilterPanel
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -601,9 +601,17 @@ def test_rejects_negative_sizes(df: pd.DataFrame) -> None:
 
 def test_import_auditkit_does_not_import_ipywidgets_or_matplotlib() -> None:
     code = (
-        "import sys, auditkit, auditkit.widgets\n"
+        "import sys, auditkit, auditkit.panel\n"
         "bad = [m for m in ('ipywidgets', 'matplotlib') if m in sys.modules]\n"
         "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_panel_index_does_not_import_ipywidgets() -> None:
+    code = (
+        "import sys, auditkit.panel._index\n"
+        "assert 'ipywidgets' not in sys.modules, 'ipywidgets imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 

@@ -46,7 +46,7 @@ Examples
 from __future__ import annotations
 
 # A name imported with a redundant ``as`` is importable but not public (not in
-# __all__): a building block that auditkit.plotting, auditkit.widgets,
+# __all__): a building block that auditkit.plotting, auditkit.panel,
 # auditkit.accessor or the tests import from here.
 from ._activity import ACTIVITY_BY_ACTOR_COLUMNS as ACTIVITY_BY_ACTOR_COLUMNS
 from ._activity import NEW_IPS_COLUMNS as NEW_IPS_COLUMNS

@@ -1,0 +1,600 @@
+"""The filter panel's widget: :class:`FilterPanel`, its ipywidgets controls, state and callbacks.
+
+The rows each control lets through, the counts and the summary are computed by
+:mod:`auditkit.panel._index`, the views' HTML and SVG by :mod:`auditkit.panel._render`.
+ipywidgets is imported when a panel is built, never when this module is imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from auditkit.analysis import _short, check_bool, check_int, require_columns
+from auditkit.errors import InvalidParameterError
+
+from . import _render as render
+from ._index import CHOICE_CONTROLS, CONTROL_NAMES, REQUIRED, PanelIndex, combine_masks
+
+if TYPE_CHECKING:
+    import ipywidgets
+
+__all__ = ["FilterPanel"]
+
+log = logging.getLogger("auditkit.panel")
+
+
+class FilterPanel:
+    """Interactive filters over an audit-log frame, for Jupyter (ipywidgets 8).
+
+    Put the panel last in a cell to display it. Each control filters one aspect;
+    filters combine with AND. Changing a control updates, in place, the count of
+    matching entries, the activity chart (events per day, failures in red), the
+    summary by actor and the first matching rows.
+
+    Parameters
+    ----------
+    df
+        Audit-log frame (as returned by :func:`auditkit.load_audit_logs`). The
+        panel reads it when built; later changes to ``df`` are not seen.
+    rows
+        Matching rows shown in the table.
+    top_actors
+        Actors shown in the summary (the most active among the matching rows).
+    chart
+        Show the activity chart (events per day, failures in red; inline SVG).
+    export_path
+        Default file name of the "Export CSV" button.
+
+    Raises
+    ------
+    auditkit.errors.InvalidParameterError
+        ``df`` is not a frame with the needed columns (each once); ``rows`` or
+        ``top_actors`` is not an integer >= 0; ``chart`` is not a bool;
+        ``export_path`` is not a path.
+
+    Attributes
+    ----------
+    controls : dict[str, ipywidgets.Widget]
+        The controls by filter name. ``actor``, ``action_type``,
+        ``resource_type``, ``zone``, ``interface``: ``SelectMultiple`` whose options
+        are ``("<value> (<count>)", "<value>")`` pairs over the whole frame (value
+        ``"(none)"`` for missing; actor = email, else actor id, else
+        ``"(unknown)"``); an empty selection does not filter. ``result``:
+        ``ToggleButtons``, ``"all"``, ``"succeeded"`` or ``"failed"`` (rows with an
+        unknown result match only ``"all"``). ``date_range``:
+        ``SelectionRangeSlider`` over UTC days, value ``(first_day, last_day)``
+        as :class:`datetime.date`, both included; rows without ``when`` match only
+        the full range. ``search``: ``Text``; whitespace-separated terms that must
+        all occur (case-insensitive substrings) in a row's values, JSON values,
+        metadata or ids.
+    widget : ipywidgets.VBox
+        The whole panel.
+    buttons : dict[str, ipywidgets.Button]
+        ``reset`` (same as :meth:`reset`) and ``export`` (writes :attr:`filtered`
+        with :meth:`to_csv` to the file named in :attr:`export_file`).
+    export_file : ipywidgets.Text
+        File the ``export`` button writes (relative to the kernel's directory).
+    errors : list[BaseException]
+        Exceptions raised inside callbacks (also shown, with tracebacks, in the panel).
+    last_update_ms : float
+        Duration of the last update, in milliseconds.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import auditkit
+    >>> df = auditkit.records_to_frame([
+    ...     {"id": "a", "when": "2026-10-01T09:00:00Z", "action": {"type": "purge"},
+    ...      "actor": {"email": "ana@example.com"}, "metadata": {"zone_name": "shop.example.org"}},
+    ...     {"id": "b", "when": "2026-10-03T09:00:00Z", "action": {"type": "login", "result": True},
+    ...      "actor": {"email": "ana@example.com"}},
+    ... ])
+    >>> panel = FilterPanel(df)
+    >>> panel.controls["search"].value = "SHOP."
+    >>> panel.filtered["id"].tolist()
+    ['a']
+    >>> panel.reset()
+    >>> panel.controls["date_range"].value = (dt.date(2026, 10, 2), dt.date(2026, 10, 3))
+    >>> panel.filtered["id"].tolist()
+    ['b']
+    """
+
+    def __init__(
+        self,
+        df: pd.DataFrame,
+        *,
+        rows: int = 10,
+        top_actors: int = 10,
+        chart: bool = True,
+        export_path: str | Path = "audit-filtered.csv",
+    ) -> None:
+        require_columns(df, REQUIRED, "FilterPanel")
+        if not df.columns.is_unique:
+            doubled = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+            raise InvalidParameterError(
+                "df", f"FilterPanel needs each column once; the frame repeats {', '.join(doubled)}"
+            )
+        check_int("rows", rows, 0)
+        check_int("top_actors", top_actors, 0)
+        check_bool("chart", chart)
+        if not isinstance(export_path, str | os.PathLike):
+            raise InvalidParameterError(
+                "export_path", f"must be a file name or path, got {_short(export_path)}"
+            )
+
+        import ipywidgets as widgets
+
+        self._df = df
+        self._rows = int(rows)
+        self._top_actors = int(top_actors)
+        self._callbacks: list[Callable[[pd.DataFrame], Any]] = []
+        self._holding = False
+        self._dirty: set[str] = set()
+        self._mask = np.ones(len(df), dtype=bool)
+        self._filtered: pd.DataFrame | None = None
+        self._masks: dict[str, np.ndarray | None] = {}
+        self.errors: list[BaseException] = []
+        self.last_update_ms = 0.0
+
+        self._index = PanelIndex(df)
+        self._build(widgets, chart=chart, export_path=str(export_path))
+        for name in CONTROL_NAMES:
+            self._masks[name] = None
+        self._update()
+
+    # ---------------------------------------------------------------- widgets
+
+    def _build(self, widgets: Any, *, chart: bool, export_path: str) -> None:
+        layout = widgets.Layout
+        controls: dict[str, Any] = {}
+        titles = {
+            "actor": "Actor",
+            "action_type": "Action type",
+            "resource_type": "Resource type",
+            "zone": "Zone",
+            "interface": "Interface",
+        }
+        boxes = []
+        for name, choice in self._index.choices.items():
+            width = "260px" if name in ("actor", "action_type") else "190px"
+            select = widgets.SelectMultiple(
+                options=choice.options(),
+                value=(),
+                rows=6,
+                layout=layout(width=width),
+            )
+            select.add_class(f"auditkit-{name.replace('_', '-')}")
+            controls[name] = select
+            boxes.append(
+                widgets.VBox([widgets.HTML(f'<div class="ak-title">{titles[name]}</div>'), select])
+            )
+        result = widgets.ToggleButtons(
+            options=self._index.result_options(len(self._df)),
+            value="all",
+            style={"button_width": "auto"},
+        )
+        result.add_class("auditkit-result")
+        controls["result"] = result
+        days = self._index.day_options()
+        date_range = widgets.SelectionRangeSlider(
+            options=days,
+            index=(0, len(days) - 1),
+            continuous_update=False,
+            readout=False,  # its fixed-width readout clips two ISO dates
+            disabled=not self._index.has_when.any(),
+            layout=layout(width="300px"),
+        )
+        date_range.add_class("auditkit-date-range")
+        controls["date_range"] = date_range
+        search = widgets.Text(
+            value="",
+            placeholder="search values, metadata, ids (Enter)",
+            continuous_update=False,
+            layout=layout(width="320px"),
+        )
+        search.add_class("auditkit-search")
+        controls["search"] = search
+        self.controls: dict[str, Any] = controls
+
+        reset = widgets.Button(description="Reset", icon="undo", tooltip="Clear every filter")
+        reset.add_class("auditkit-reset")
+        reset.on_click(lambda _b: self._guarded(self.reset))
+        self.export_file = widgets.Text(
+            value=export_path, layout=layout(width="220px"), tooltip="CSV file to write"
+        )
+        export = widgets.Button(
+            description="Export CSV", icon="download", tooltip="Write the matching rows to CSV"
+        )
+        export.add_class("auditkit-export")
+        export.on_click(lambda _b: self._guarded(self._export_clicked))
+        self.buttons: dict[str, Any] = {"reset": reset, "export": export}
+        self._status = widgets.HTML("")
+
+        self._count = widgets.HTML()
+        self._count.add_class("auditkit-count")
+        self._range_label = widgets.HTML()
+        self._range_label.add_class("auditkit-date-range-label")
+        self._errors = widgets.Output(layout=layout(max_height="240px", overflow="auto"))
+        self._errors.add_class("auditkit-errors")
+        self._chart = widgets.HTML()
+        self._chart.add_class("auditkit-chart")
+        self._chart_enabled = chart
+        self._summary = widgets.HTML()
+        self._summary.add_class("auditkit-summary")
+        self._table = widgets.HTML()
+        self._table.add_class("auditkit-rows")
+
+        def labelled(title: str, w: Any) -> Any:
+            return widgets.VBox([widgets.HTML(f'<div class="ak-title">{title}</div>'), w])
+
+        row2 = widgets.HBox(
+            [
+                labelled("Result", result),
+                labelled(
+                    "Date range (UTC)",
+                    widgets.HBox(
+                        [date_range, self._range_label], layout=layout(align_items="center")
+                    ),
+                ),
+                labelled("Search", search),
+            ],
+            layout=layout(flex_flow="row wrap", grid_gap="16px"),
+        )
+        actions = widgets.HBox(
+            [reset, export, self.export_file, self._status],
+            layout=layout(align_items="center", grid_gap="8px"),
+        )
+        views = widgets.HBox(
+            [
+                widgets.VBox([self._chart] if chart else []),
+                widgets.VBox([widgets.HTML('<div class="ak-title">By actor</div>'), self._summary]),
+            ],
+            layout=layout(flex_flow="row wrap", grid_gap="16px", align_items="flex-start"),
+        )
+        self.widget: ipywidgets.VBox = widgets.VBox(
+            [
+                widgets.HTML(render.CSS),
+                self._count,
+                widgets.HBox(boxes, layout=layout(flex_flow="row wrap", grid_gap="12px")),
+                row2,
+                actions,
+                self._errors,
+                views,
+                widgets.HTML('<div class="ak-title">First matching entries</div>'),
+                self._table,
+            ],
+            layout=layout(padding="4px", grid_gap="6px"),
+        )
+        self.widget.add_class("auditkit-panel")
+        for name, control in controls.items():
+            control.observe(lambda change, name=name: self._changed(name), names="value")
+
+    # ---------------------------------------------------------------- display
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """Display as the panel's widget (Jupyter calls this for the last value of a cell)."""
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+    def __repr__(self) -> str:
+        return f"<FilterPanel: {self.count:,} of {len(self._df):,} entries match>"
+
+    # ---------------------------------------------------------------- public API
+
+    @property
+    def filtered(self) -> pd.DataFrame:
+        """The matching rows, as a frame with the input's columns and index labels.
+
+        Examples
+        --------
+        >>> import auditkit
+        >>> panel = FilterPanel(auditkit.empty_frame())
+        >>> len(panel.filtered)
+        0
+        """
+        if self._filtered is None:
+            self._filtered = self._df[self._mask]
+        return self._filtered
+
+    @property
+    def mask(self) -> np.ndarray:
+        """The matching rows as a boolean array over the input frame's rows (a copy).
+
+        Examples
+        --------
+        >>> import auditkit
+        >>> df = auditkit.records_to_frame([{"id": "a", "interface": "UI"}, {"id": "b"}])
+        >>> panel = FilterPanel(df, chart=False)
+        >>> panel.controls["interface"].value = ("(none)",)
+        >>> panel.mask.tolist()
+        [False, True]
+        """
+        return self._mask.copy()
+
+    @property
+    def count(self) -> int:
+        """Number of matching entries (the number the panel shows).
+
+        Examples
+        --------
+        >>> import auditkit
+        >>> FilterPanel(auditkit.records_to_frame([{"id": "a"}]), chart=False).count
+        1
+        """
+        return int(self._mask.sum())
+
+    def on_change(
+        self, callback: Callable[[pd.DataFrame], Any], *, remove: bool = False
+    ) -> Callable[[pd.DataFrame], Any]:
+        """Call ``callback(filtered)`` after every update (or stop, with ``remove=True``).
+
+        Exceptions raised by ``callback`` are shown in the panel and kept in
+        :attr:`errors`; they do not stop the panel or other callbacks.
+
+        Parameters
+        ----------
+        callback
+            Called with :attr:`filtered`.
+        remove
+            Unregister ``callback`` instead.
+
+        Returns
+        -------
+        callable
+            ``callback``, so ``on_change`` works as a decorator.
+
+        Raises
+        ------
+        auditkit.errors.InvalidParameterError
+            ``callback`` is not callable, or ``remove`` is not a bool.
+
+        Examples
+        --------
+        >>> import auditkit
+        >>> df = auditkit.records_to_frame([{"id": "a", "actor": {"email": "ana@example.com"}}])
+        >>> panel = FilterPanel(df, chart=False)
+        >>> seen = []
+        >>> _ = panel.on_change(lambda f: seen.append(len(f)))
+        >>> panel.controls["search"].value = "nobody"
+        >>> seen
+        [0]
+        """
+        if not callable(callback):
+            raise InvalidParameterError(
+                "callback", f"must be a function of the filtered frame, got {_short(callback)}"
+            )
+        check_bool("remove", remove)
+        if remove:
+            with contextlib.suppress(ValueError):
+                self._callbacks.remove(callback)
+        else:
+            self._callbacks.append(callback)
+        return callback
+
+    def reset(self) -> None:
+        """Clear every filter (one update, not one per control).
+
+        Examples
+        --------
+        >>> import auditkit
+        >>> df = auditkit.records_to_frame([{"id": "a"}, {"id": "b"}])
+        >>> panel = FilterPanel(df, chart=False)
+        >>> panel.controls["search"].value = "a"
+        >>> panel.reset(); panel.count
+        2
+        """
+        with self.hold():
+            for name in CHOICE_CONTROLS:
+                self.controls[name].value = ()
+            self.controls["result"].value = "all"
+            slider = self.controls["date_range"]
+            slider.index = (0, len(slider.options) - 1)
+            self.controls["search"].value = ""
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Change several controls with one update at the end.
+
+        Examples
+        --------
+        >>> import auditkit
+        >>> df = auditkit.records_to_frame([{"id": "a", "interface": "UI"}, {"id": "b"}])
+        >>> panel = FilterPanel(df, chart=False)
+        >>> with panel.hold():
+        ...     panel.controls["interface"].value = ("UI",)
+        ...     panel.controls["search"].value = "a"
+        >>> panel.filtered["id"].tolist()
+        ['a']
+        """
+        if self._holding:
+            yield
+            return
+        self._holding = True
+        try:
+            yield
+        finally:
+            self._holding = False
+            dirty, self._dirty = self._dirty, set()
+
+            def run() -> None:
+                for name in CONTROL_NAMES:
+                    if name in dirty:
+                        self._masks[name] = self._control_mask(name)
+                self._update()
+
+            self._guarded(run)
+
+    def to_csv(self, path: str | Path) -> Path:
+        """Write the matching rows to a CSV file.
+
+        Written by :func:`auditkit.frame.write_frame`, the writer of ``auditkit
+        fetch -o x.csv`` too (same bytes for the same rows): ``when`` as
+        ``2026-10-01T12:00:00.000000Z``, JSON columns (``metadata``, values) as
+        compact JSON text, missing values as empty fields; mode ``0600``, via a
+        temporary file renamed into place.
+
+        Parameters
+        ----------
+        path
+            File to write (parent directories are created); CSV whatever its suffix.
+
+        Returns
+        -------
+        pathlib.Path
+            The absolute path written.
+
+        Examples
+        --------
+        >>> import auditkit, tempfile, os
+        >>> df = auditkit.records_to_frame([{"id": "a", "metadata": {"k": 1}}])
+        >>> out = FilterPanel(df, chart=False).to_csv(os.path.join(tempfile.mkdtemp(), "x.csv"))
+        >>> out.read_text().splitlines()[1]
+        'a,,,,,,,,,,,,,,,,,,"{""k"":1}"'
+        """
+        from auditkit.frame import write_frame
+
+        target = Path(path).expanduser().resolve()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return write_frame(self.filtered, target, format="csv")
+
+    # ---------------------------------------------------------------- updating
+
+    def _changed(self, name: str) -> None:
+        if self._holding:
+            self._dirty.add(name)
+            return
+
+        def run() -> None:
+            self._masks[name] = self._control_mask(name)
+            self._update()
+
+        self._guarded(run)
+
+    def _guarded(self, func: Callable[[], Any]) -> None:
+        """Run ``func``; show any exception with its traceback inside the panel."""
+        try:
+            func()
+        except Exception as exc:
+            self._show_error(exc, "while updating the panel")
+
+    def _show_error(self, exc: BaseException, where: str) -> None:
+        self.errors.append(exc)
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        log.error("FilterPanel error %s:\n%s", where, text)
+        self._errors.append_stderr(f"Error {where}:\n{text}")
+
+    def _control_mask(self, name: str) -> np.ndarray | None:
+        """The rows control ``name`` lets through, or ``None`` when it does not filter."""
+        control = self.controls[name]
+        if name in CHOICE_CONTROLS:
+            return self._index.choice_mask(name, control.value)
+        if name == "result":
+            return self._index.result_mask(control.value)
+        if name == "date_range":
+            return self._index.date_mask(*control.index)
+        if name == "search":
+            return self._index.search_mask(control.value)
+        raise KeyError(name)  # pragma: no cover
+
+    def _update(self) -> None:
+        start = time.perf_counter()
+        if self._errors.outputs:
+            self._errors.outputs = ()
+        self._mask = combine_masks(self._masks.values(), len(self._df))
+        self._filtered = None
+        self._render()
+        self.last_update_ms = (time.perf_counter() - start) * 1000
+        if self._callbacks:
+            filtered = self.filtered
+            for callback in list(self._callbacks):
+                try:
+                    callback(filtered)
+                except Exception as exc:
+                    self._show_error(exc, f"in on_change callback {callback!r}")
+
+    # ---------------------------------------------------------------- rendering
+
+    def _render(self) -> None:
+        n, total = self.count, len(self._df)
+        active = [name for name, m in self._masks.items() if m is not None]
+        self._count.value = render.count_html(n, total, active)
+        lo, hi = self.controls["date_range"].value
+        self._range_label.value = render.range_label_html(lo, hi)
+        self._summary.value = self._summary_html()
+        self._table.value = self._rows_html()
+        if self._chart_enabled:
+            self._chart.value = self._chart_svg()
+
+    def summary(self) -> pd.DataFrame:
+        """Activity by actor over the matching rows: :func:`auditkit.analysis.activity_by_actor`.
+
+        Its columns :data:`SUMMARY_COLUMNS` (``actor``, ``events``, ``failures``,
+        ``first_seen``, ``last_seen``, ``distinct_ips``, ``distinct_zones``,
+        ``top_action``), in its order: events (descending), then actor. The
+        "By actor" table shows the first ``top_actors`` rows.
+
+        Examples
+        --------
+        >>> import auditkit
+        >>> df = auditkit.records_to_frame([
+        ...     {"action": {"type": "login", "result": False}, "actor": {"email": "a@x"}},
+        ...     {"action": {"type": "login", "result": True}, "actor": {"email": "a@x"}},
+        ... ])
+        >>> FilterPanel(df, chart=False).summary()[["actor", "events", "failures"]]
+          actor  events  failures
+        0   a@x       2         1
+        """
+        return self._index.summary(self._mask)
+
+    def _summary_html(self) -> str:
+        return render.summary_html(self.summary(), self._top_actors)
+
+    def _rows_html(self) -> str:
+        positions = self._index.first_positions(self._mask, self._rows)
+        return render.rows_html(
+            self._df.iloc[positions], self._index.actor_labels(positions), self.count
+        )
+
+    def chart_data(self) -> pd.DataFrame:
+        """Matching events per day (UTC) over the selected date range, as the chart shows.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``day`` (:class:`datetime.date`; weeks or 30-day periods when the
+            frame spans more than 400 or 3,000 days), columns ``events`` and ``failed``.
+
+        Examples
+        --------
+        >>> import auditkit
+        >>> df = auditkit.records_to_frame([
+        ...     {"when": "2026-10-01T09:00:00Z", "action": {"result": False}},
+        ...     {"when": "2026-10-03T09:00:00Z"}])
+        >>> FilterPanel(df, chart=False).chart_data()["events"].tolist()
+        [1, 0, 1]
+        """
+        return self._index.chart_data(self._mask, *self.controls["date_range"].index)
+
+    def _chart_svg(self) -> str:
+        """The activity chart as inline SVG (:func:`auditkit.panel._render.chart_svg`)."""
+        step, first, counts, fails = self._index.binned(self._mask)
+        lo, hi = self.controls["date_range"].index
+        return render.chart_svg(step, first, counts, fails, lo, hi)
+
+    def _export_clicked(self) -> None:
+        path = self.to_csv(self.export_file.value or "audit-filtered.csv")
+        self._status.value = render.export_status_html(self.count, path)
