@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import accessor as accessor  # registers the df.audit accessor
+from ._load import export_audit_logs, load_audit_logs
 from .analysis import (
     DEFAULT_RULES,
     BurstRule,
@@ -34,8 +35,6 @@ from .analysis import (
     risky_changes,
     rules_table,
 )
-from .cache import cache_info, clear_cache
-from .client import RetryPolicy
 from .errors import (
     APIError,
     AuditKitError,
@@ -49,9 +48,9 @@ from .errors import (
     TransportError,
 )
 from .frame._schema import COLUMNS, empty_frame, records_to_frame
-from .loader import export_audit_logs, load_audit_logs
+from .http import RetryPolicy, set_rate_budget
 from .plotting import plot_activity, plot_activity_heatmap, plot_actor_summary, plot_change_timeline
-from .ratelimit import set_rate_budget
+from .store import cache_info, clear_cache
 
 if TYPE_CHECKING:
     from . import sandbox

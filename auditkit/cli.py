@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from ._query import FILTERS
 from .errors import AuditKitError, InvalidParameterError
-from .query import FILTERS
 
 __all__ = ["main"]
 
@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
 
     fetch = sub.add_parser("fetch", help="load audit logs and write them to a file")
     fetch.add_argument("-o", "--output", required=True, help="out.parquet, out.csv or out.jsonl")
-    for f in FILTERS:  # one option per filter, as declared in auditkit.query
+    for f in FILTERS:  # one option per filter, as declared in auditkit._query
         if isinstance(f.default, bool):
             fetch.add_argument(f.option, action="store_true", help=f.help)
         else:
@@ -91,7 +91,7 @@ def _int(value: str, name: str) -> int:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from .loader import load_audit_logs
+    from ._load import load_audit_logs
 
     out = Path(args.output)
     if out.suffix.lower() not in _OUTPUT_FORMATS:
@@ -168,7 +168,7 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def _cmd_cache(args: argparse.Namespace) -> int:
-    from .cache import cache_info, clear_cache
+    from .store import cache_info, clear_cache
 
     target = args.cache or True
     if args.action == "clear":

@@ -77,7 +77,7 @@ def run_demo(out: Path) -> None:
         Folder for the PNG charts (created if missing).
     """
     from . import analysis, sandbox
-    from .loader import load_audit_logs
+    from ._load import load_audit_logs
 
     out.mkdir(parents=True, exist_ok=True)
     cache = out / "demo-cache.sqlite"

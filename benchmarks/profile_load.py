@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import Server, load
 
-from auditkit.ratelimit import set_rate_budget
+from auditkit import set_rate_budget
 
 
 def main() -> None:

@@ -57,8 +57,8 @@ import pandas as pd  # noqa: E402
 import requests  # noqa: E402
 
 import auditkit  # noqa: E402
-from auditkit.query import Window, plan_windows  # noqa: E402
-from auditkit.ratelimit import get_rate_budget, set_rate_budget  # noqa: E402
+from auditkit._windows import Window, plan_windows  # noqa: E402
+from auditkit.http import get_rate_budget, set_rate_budget  # noqa: E402
 
 PER_PAGE = 1000
 TARGETS = ("cold", "warm", "memory", "latency", "incremental", "scale")

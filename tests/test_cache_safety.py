@@ -33,8 +33,9 @@ from auditkit import (
     RetryPolicy,
     load_audit_logs,
 )
-from auditkit.cache import LOCK_WAIT, open_session
 from auditkit.cli import main
+from auditkit.sources.v1 import SOURCE
+from auditkit.store import LOCK_WAIT, open_session
 from tests.stubserver import Reply, StubServer
 
 FAST = RetryPolicy(backoff=0.01, max_backoff=0.02, timeout=10)
@@ -185,7 +186,7 @@ def test_pages_are_stored_as_json_byte_for_byte(tmp_path: Path) -> None:
     )
     with StubServer(lambda req: Reply(body=body)) as stub:
         cache = tmp_path / "c.sqlite"
-        session = open_session(cache, "fp")
+        session = open_session(cache, "fp", decode=SOURCE.decode)
         url = f"{stub.base_url}/user/audit_logs"
         first = session.get(url, expire_after=-1, timeout=10)
         again = session.get(url, expire_after=-1, timeout=10)

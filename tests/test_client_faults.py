@@ -29,7 +29,8 @@ from auditkit import (
     RetryPolicy,
     TransportError,
 )
-from auditkit import client as client_module
+from auditkit.http import _transport
+from auditkit.sources.v1 import _pager
 from tests.stubserver import Reply, Request, StubServer, envelope, pages_handler, record
 
 FAST = RetryPolicy(backoff=0.01, max_backoff=0.02, timeout=5)
@@ -118,7 +119,7 @@ def test_stated_cap_with_repeated_ids_raises_instead_of_looping() -> None:
 
     with StubServer(stuck) as stub, pytest.raises(IncompleteLoadError, match="repeated"):
         load(stub)
-    assert len(stub.requests) <= 2 + client_module.MAX_READ_AHEAD
+    assert len(stub.requests) <= 2 + _pager.MAX_READ_AHEAD
 
 
 # ------------------------------------------------------------------ 2. status before codes
@@ -203,7 +204,7 @@ def test_body_announcing_more_than_the_limit_is_refused_unread() -> None:
 def test_chunked_body_past_the_limit_is_refused_while_reading(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(client_module, "MAX_BODY_BYTES", 1 << 20)
+    monkeypatch.setattr(_transport, "MAX_BODY_BYTES", 1 << 20)
     reply = Reply(chunks=[b" " * 65536] * 64, chunked=True)  # 4 MiB, no Content-Length
     with StubServer(lambda req: reply) as stub, pytest.raises(APIError, match="went past"):
         load(stub)
@@ -218,7 +219,7 @@ def test_false_total_count_costs_a_bounded_read_ahead() -> None:
 
     with StubServer(lying) as stub, pytest.raises(IncompleteLoadError, match="1000000000"):
         load(stub, per_page=10, workers=4)
-    assert len(stub.requests) <= 4 + client_module.MAX_READ_AHEAD
+    assert len(stub.requests) <= 4 + _pager.MAX_READ_AHEAD
 
 
 # ------------------------------------------------------------------ 5. deadlines

@@ -6,8 +6,8 @@ import pickle
 
 import pytest
 
-from auditkit.credentials import Credentials, resolve_credentials
 from auditkit.errors import InvalidParameterError, MissingCredentialsError
+from auditkit.http import Credentials, resolve_credentials
 
 TOKEN = "tok_9f8e7d6c5b4a39281706f5e4d3c2b1a0SECRET"
 KEY = "key_0a1b2c3d4e5f60718293a4b5c6d7e8f9SECRET"

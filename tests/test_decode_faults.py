@@ -2,7 +2,7 @@
 
 Every page that is an object with a ``result`` list becomes one row per record,
 whatever the bytes inside it, on each of the three decoding paths of
-:mod:`auditkit.wire`; what cannot be read raises an
+:mod:`auditkit.sources.v1._wire`; what cannot be read raises an
 :class:`~auditkit.errors.AuditKitError`, never anything else.
 """
 
@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import auditkit
-from auditkit import wire
 from auditkit.errors import APIError, AuditKitError
 from auditkit.frame import _schema as schema
 from auditkit.frame._schema import chunks_to_frame, records_to_frame
+from auditkit.sources.v1 import _wire as wire
 from tests.stubserver import Reply, StubServer, envelope, record
 
 FAST = auditkit.RetryPolicy(backoff=0.01, max_backoff=0.02, timeout=10)

@@ -1,4 +1,4 @@
-"""The load filters are declared once (auditkit.query.FILTERS) and every caller follows them."""
+"""The load filters are declared once (auditkit._query.FILTERS) and every caller follows them."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pytest
 
 import auditkit
 from auditkit import InvalidParameterError
+from auditkit._query import FILTERS
 from auditkit.cli import _parser
-from auditkit.query import FILTERS, AuditLogQuery
+from auditkit.sources.v1 import AuditLogQuery
 from tests.stubserver import StubServer, pages_handler, record
 
 VALUES: dict[str, Any] = {
@@ -71,7 +72,7 @@ def test_the_cli_passes_every_filter(monkeypatch: pytest.MonkeyPatch, tmp_path: 
         seen.update(kwargs)
         raise InvalidParameterError("stop", "seen enough")
 
-    monkeypatch.setattr(auditkit.loader, "load_audit_logs", fake_load)
+    monkeypatch.setattr(auditkit._load, "load_audit_logs", fake_load)
     argv = ["fetch", "-o", str(tmp_path / "x.csv")]
     for f in FILTERS:
         value = VALUES[f.name]

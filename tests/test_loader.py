@@ -319,7 +319,7 @@ def test_closed_range_second_load_makes_no_request(sb: Any, tmp_path: Path) -> N
 
 def test_open_range_reuses_closed_windows(sb: Any, tmp_path: Path) -> None:
     cache = tmp_path / "c.sqlite"
-    from auditkit.query import plan_windows
+    from auditkit._windows import plan_windows
 
     first = load(sb, since="2026-10-01", cache=cache)
     second = load(sb, since="2026-10-01", cache=cache)
@@ -469,11 +469,12 @@ def test_attrs_record_the_query_and_never_a_credential(sb: Any) -> None:
 
 
 def test_closed_windows_are_served_typed_from_the_window_store(sb: Any, tmp_path: Path) -> None:
-    from auditkit.cache import WindowStore, open_session
+    from auditkit.sources.v1 import SOURCE
+    from auditkit.store import WindowStore, open_session
 
     cache = tmp_path / "c.sqlite"
     first = load(sb, since="2026-08-01", before="2026-10-01", cache=cache)
-    session = open_session(cache)
+    session = open_session(cache, decode=SOURCE.decode)
     assert len(WindowStore(session)) == 2  # August and September
     session.close()
     second = load(sb, since="2026-08-01", before="2026-10-01", cache=cache)
@@ -493,12 +494,13 @@ def test_damaged_window_entry_falls_back_to_the_page_cache(sb: Any, tmp_path: Pa
 
 
 def test_clear_cache_also_empties_the_window_store(sb: Any, tmp_path: Path) -> None:
-    from auditkit.cache import WindowStore, open_session
+    from auditkit.sources.v1 import SOURCE
+    from auditkit.store import WindowStore, open_session
 
     cache = tmp_path / "c.sqlite"
     load(sb, since="2026-08-01", before="2026-10-01", cache=cache)
     auditkit.clear_cache(cache)
-    session = open_session(cache)
+    session = open_session(cache, decode=SOURCE.decode)
     assert len(WindowStore(session)) == 0
     session.close()
 
@@ -508,8 +510,8 @@ def test_clear_cache_also_empties_the_window_store(sb: Any, tmp_path: Path) -> N
 
 def test_without_since_one_probe_skips_the_empty_months() -> None:
     from auditkit import sandbox
-    from auditkit.loader import _runs
-    from auditkit.query import month_start, plan_windows
+    from auditkit._paging import _runs
+    from auditkit._windows import month_start, plan_windows
 
     # data of the last six months, whatever today is (so always inside Cloudflare's retention)
     with sandbox.start() as server:
@@ -548,15 +550,16 @@ def test_without_since_old_data_is_still_found(real_sb: Any) -> None:
 
 
 def test_window_store_round_trips_json_values_exactly(tmp_path: Path) -> None:
-    from auditkit.cache import WindowStore, open_session
     from auditkit.frame._schema import Chunk, chunks_to_frame, extract_columns
+    from auditkit.sources.v1 import SOURCE
+    from auditkit.store import WindowStore, open_session
 
     records = [
         {"id": "a", "metadata": {"n": 2**70, "f": 1.5, "l": [True, None, "é"]}},
         {"id": "b", "metadata": None, "newValueJson": [1, {"x": "y"}]},
     ]
     chunk = Chunk.from_columns(extract_columns(records))
-    session = open_session(tmp_path / "c.sqlite", "fp")
+    session = open_session(tmp_path / "c.sqlite", "fp", decode=SOURCE.decode)
     try:
         store = WindowStore(session)
         store.put("k", chunk, 3)
@@ -599,9 +602,9 @@ def test_adjacent_closed_days_are_fetched_as_one_range_and_cached_per_day(
 
 def split_into_two_days(records: list[dict[str, Any]]) -> tuple[Any, Any]:
     """``_split`` of ``records`` into the windows of 2026-09-01 and 2026-09-02; and the chunk."""
+    from auditkit._paging import _split
+    from auditkit._windows import Window
     from auditkit.frame._schema import Chunk, extract_columns
-    from auditkit.loader import _split
-    from auditkit.query import Window
 
     chunk = Chunk.from_columns(extract_columns(records))
     day = pd.Timedelta(days=1)

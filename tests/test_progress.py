@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from auditkit import load_audit_logs
-from auditkit.progress import Progress
+from auditkit._progress import Progress
 
 
 def test_progress_true_draws_a_bar_on_stderr(sb: Any, capsys: Any) -> None:

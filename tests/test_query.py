@@ -8,8 +8,10 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
+from auditkit._query import to_utc
+from auditkit._windows import Window, plan_windows
 from auditkit.errors import InvalidParameterError
-from auditkit.query import AuditLogQuery, Window, plan_windows, to_utc
+from auditkit.sources.v1 import AuditLogQuery
 
 UTC = UTC
 

@@ -12,7 +12,7 @@ import pytest
 
 from auditkit import load_audit_logs
 from auditkit.errors import InvalidParameterError
-from auditkit.ratelimit import RateBudget, get_rate_budget, set_rate_budget
+from auditkit.http import RateBudget, get_rate_budget, set_rate_budget
 
 
 @pytest.fixture()

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from auditkit import RetryPolicy, TransportError, load_audit_logs
-from auditkit import loader as loader_module
+from auditkit import _load as loader_module
 
 FAST = RetryPolicy(backoff=0.01, max_backoff=0.02, timeout=10)
 RANGE = {"since": "2026-08-01", "before": "2026-10-01"}  # two closed months
@@ -223,12 +223,12 @@ def test_no_secret_in_logs_at_any_level_even_with_retries_and_errors(
 
 
 def test_no_secret_in_reprs_or_attrs(canary_sb: Any) -> None:
-    from auditkit.cache import open_session
-    from auditkit.client import AuditLogClient
-    from auditkit.credentials import resolve_credentials
+    from auditkit.http import ApiClient, resolve_credentials
+    from auditkit.sources.v1 import SOURCE
+    from auditkit.store import open_session
 
     creds = resolve_credentials(token=SECRET_TOKEN)
-    client = AuditLogClient(creds, canary_sb.base_url, open_session(None))
+    client = ApiClient(creds, canary_sb.base_url, open_session(None), decode=SOURCE.decode)
     _assert_clean(repr(creds) + str(creds) + repr(client) + repr(vars(client).get("retry")))
     df = load(canary_sb, since="2026-09-01", before="2026-09-02")
     _assert_clean(repr(df.attrs))
@@ -259,17 +259,22 @@ def test_a_netrc_entry_cannot_replace_the_credential(
 def test_proxy_settings_from_the_environment_are_honoured(
     sb: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from auditkit.cache import open_session
-    from auditkit.client import AuditLogClient
-    from auditkit.credentials import Credentials
+    from auditkit.http import ApiClient, Credentials
+    from auditkit.sources.v1 import SOURCE
+    from auditkit.store import open_session
 
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
     monkeypatch.setenv("NO_PROXY", "")
     session = open_session(None)
-    AuditLogClient(Credentials.from_token("t"), "https://api.cloudflare.com/client/v4", session)
+    ApiClient(
+        Credentials.from_token("t"),
+        "https://api.cloudflare.com/client/v4",
+        session,
+        decode=SOURCE.decode,
+    )
     assert session.proxies["https"] == "http://proxy.invalid:3128"
     assert session.trust_env is False
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     loopback = open_session(None)
-    AuditLogClient(Credentials.from_token("t"), sb.base_url, loopback)
+    ApiClient(Credentials.from_token("t"), sb.base_url, loopback, decode=SOURCE.decode)
     assert "http" not in loopback.proxies

@@ -1,4 +1,4 @@
-"""The fast wire decode (:mod:`auditkit.wire`) gives exactly the reference frame.
+"""The fast wire decode (:mod:`auditkit.sources.v1._wire`) gives exactly the reference frame.
 
 The reference is :func:`auditkit.frame.records_to_frame` on the records as
 Python values; the fast path decodes the response body with msgspec structs
@@ -23,11 +23,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditkit import wire
 from auditkit.errors import APIError
 from auditkit.frame import _schema as schema
 from auditkit.frame._schema import COLUMNS, Chunk, chunks_to_frame, empty_frame, records_to_frame
-from auditkit.wire import Payload, decode_body, rows_of
+from auditkit.sources.v1 import Payload, _columns, decode_body, rows_of
+from auditkit.sources.v1 import _wire as wire
 
 JSON_COLUMNS = [c.name for c in COLUMNS if c.kind == "json"]
 JSON_WIRE = [c.path[0] for c in COLUMNS if c.kind == "json"]
@@ -790,7 +790,7 @@ def test_raw_json_mixed_lengths_keep_their_own_text() -> None:
     ids=["none", "absent", "all-absent", "scalars", "mixed", "quoted-brace", "invalid-utf8"],
 )
 def test_raw_json_function(raws: list[bytes], expected: list[str | None]) -> None:
-    arr = wire._raw_json([msgspec.Raw(r) for r in raws])
+    arr = _columns._raw_json([msgspec.Raw(r) for r in raws])
     assert arr.type == pa.large_string()
     assert arr.to_pylist() == expected
     assert arr.null_count == expected.count(None)

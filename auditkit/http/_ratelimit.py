@@ -23,7 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from .errors import InvalidParameterError
+from ..errors import InvalidParameterError
 
 __all__ = ["RateBudget", "get_rate_budget", "set_rate_budget"]
 

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, Literal
 
-from .errors import InvalidParameterError, MissingCredentialsError
+from ..errors import InvalidParameterError, MissingCredentialsError
 
 __all__ = ["Credentials", "resolve_credentials"]
 

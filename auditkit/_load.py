@@ -1,0 +1,417 @@
+"""The one call, :func:`load_audit_logs`, and :func:`export_audit_logs`: orchestration only.
+
+Data flows one way: validated filters (:mod:`._query`) -> the source's query ->
+time windows (:mod:`._windows`) -> pages through the transport
+(:mod:`auditkit.http`, with the store's session, :mod:`auditkit.store`) -> the
+source's typed rows -> clip, dedupe, sort (:mod:`._paging`) -> one typed frame
+(:mod:`auditkit.frame`).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._paging import _fetch_windows, _finish
+from ._progress import Progress, check_progress
+from ._query import MAX_PER_PAGE, TimeLike, filter_values
+from ._windows import SETTLE, Window, month_start, plan_windows, retention_floor
+from .errors import CacheError, InvalidParameterError
+from .frame._schema import Chunk, chunks_to_frame
+from .http import (
+    ApiClient,
+    ClientStats,
+    Credentials,
+    RetryPolicy,
+    get_rate_budget,
+    resolve_base_url,
+    resolve_credentials,
+)
+from .sources import Query, Source
+from .sources.v1 import SOURCE as V1
+from .store import CacheSpec, WindowStore, open_session, quarantine, resolve_cache_path, window_key
+
+__all__ = ["export_audit_logs", "load_audit_logs"]
+
+ENV_OFFLINE = "AUDITKIT_OFFLINE"
+
+
+def _now() -> pd.Timestamp:
+    return pd.Timestamp.now(tz="UTC").floor("s").as_unit("us")
+
+
+def _check_workers(workers: Any) -> int:
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 16:
+        raise InvalidParameterError("workers", f"must be an integer from 1 to 16, got {workers!r}")
+    return workers
+
+
+def load_audit_logs(
+    *,
+    since: TimeLike | None = None,
+    before: TimeLike | None = None,
+    actor_email: str | None = None,
+    actor_ip: str | None = None,
+    action_type: str | None = None,
+    zone_name: str | None = None,
+    id: str | None = None,
+    direction: str = "desc",
+    hide_user_logs: bool = False,
+    account_id: str | None = None,
+    token: str | None = None,
+    email: str | None = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    cache: CacheSpec = True,
+    per_page: int = MAX_PER_PAGE,
+    progress: bool | None = None,
+    offline: bool | None = None,
+    retry: RetryPolicy | None = None,
+    workers: int = 8,
+) -> pd.DataFrame:
+    """Load every matching Cloudflare audit-log entry as one typed DataFrame.
+
+    Pages through ``GET /user/audit_logs`` (or ``/accounts/{account_id}/audit_logs``)
+    until the range is exhausted, caches each page on disk, and returns the
+    entries deduplicated by ``id`` and ordered by ``when`` as ``direction`` says.
+    Either every entry is returned or an exception is raised: never a silently
+    partial frame.
+
+    Parameters
+    ----------
+    since, before
+        Time bounds, ``since <= when < before``: ``datetime``, ``date``,
+        ``pandas.Timestamp`` or ISO-8601 text; naive values are UTC. ``before``
+        defaults to the moment the load starts; it is fixed for the whole load,
+        so entries written meanwhile neither duplicate nor displace others.
+    actor_email, actor_ip, action_type, zone_name, id
+        Cloudflare's filters (``actor.email``, ``actor.ip`` — an IP or a CIDR
+        range —, ``action.type``, ``zone.name``, ``id``).
+    direction
+        ``"desc"`` (newest first, the default) or ``"asc"``.
+    hide_user_logs
+        Cloudflare's ``hide_user_logs`` flag.
+    account_id
+        Read ``/accounts/{account_id}/audit_logs`` instead of the user's logs.
+    token
+        API token (``Authorization: Bearer``). Default: ``$CLOUDFLARE_API_TOKEN``.
+    email, api_key
+        Legacy Global API Key pair. Default: ``$CLOUDFLARE_EMAIL`` and
+        ``$CLOUDFLARE_API_KEY``.
+    base_url
+        API root including ``/client/v4``. Default: ``$CLOUDFLARE_BASE_URL``, else
+        ``https://api.cloudflare.com/client/v4``.
+    cache
+        ``True`` (default file in the user cache dir, or ``$AUDITKIT_CACHE``),
+        ``False`` (no cache) or a file path.
+    per_page
+        Entries per request, 1 to 1000.
+    progress
+        Show a progress bar: ``None`` = when interactive, ``True``, ``False``.
+    offline
+        Answer from the cache alone (no request is sent); a page that is not
+        cached raises :class:`~auditkit.errors.OfflineCacheMissError`. Default:
+        ``$AUDITKIT_OFFLINE`` set to ``1``. Ranges that end within the last hour
+        are never cached, so offline loads need a ``before`` older than that.
+    retry
+        Retries, waits and timeouts (:class:`~auditkit.RetryPolicy`).
+    workers
+        Time windows fetched at once (1 to 16).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns as in :data:`auditkit.frame.COLUMNS`. ``df.attrs`` holds the
+        query, the scope, the endpoint, ``loaded_at``, ``upper_bound`` and request
+        counts (``requests`` sent, ``pages``, ``pages_from_cache``, ``cache_hit``);
+        never a credential.
+
+    Raises
+    ------
+    InvalidParameterError
+        A bad parameter (a ``ValueError``), before any request.
+    MissingCredentialsError
+        No credential given or found; the message says how to pass one, or how
+        to try the sandbox.
+    AuthenticationError, RateLimitError, APIError, TransportError
+        Cloudflare refused or the network failed after retries.
+    CacheError
+        ``offline=True`` and the cache file cannot be opened or read. Online, a
+        cache that cannot be used (read-only, locked by another process for more
+        than ``auditkit.store.LOCK_WAIT`` seconds, damaged and not movable) is
+        read as far as it can be and not written, with one ``RuntimeWarning``.
+
+    Examples
+    --------
+    >>> from auditkit import sandbox
+    >>> with sandbox.start() as sb:
+    ...     df = load_audit_logs(base_url=sb.base_url, token=sb.token, cache=False,
+    ...                          action_type="login", progress=False)
+    >>> set(df["action_type"])
+    {'login'}
+    """
+    # The filters are declared once (_query.FILTERS); the signature lists them for help().
+    source = V1
+    query = source.build_query(filter_values(locals()), per_page)
+    cache_path = resolve_cache_path(cache)
+    root = resolve_base_url(base_url)
+    if offline is None:
+        offline = os.environ.get(ENV_OFFLINE, "") == "1"
+    if not isinstance(offline, bool):
+        raise InvalidParameterError("offline", f"must be True, False or None, got {offline!r}")
+    if offline and cache_path is None:
+        raise InvalidParameterError("offline", "offline mode needs a cache (cache=False was given)")
+    retry = retry if retry is not None else RetryPolicy()
+    if not isinstance(retry, RetryPolicy):
+        raise InvalidParameterError("retry", "must be an auditkit.RetryPolicy")
+    workers = _check_workers(workers)
+    check_progress(progress)
+    credentials = resolve_credentials(token, email, api_key)
+    now = _now()
+    load = _Load(
+        source=source,
+        query=query,
+        credentials=credentials,
+        root=root,
+        retry=retry,
+        offline=offline,
+        workers=workers,
+        progress=progress,
+        now=now,
+        upper=now if query.before is None else min(query.before, now),
+    )
+    parts, stats, windows = _fetch_once_more(load, cache_path)
+    # Windows are planned oldest first and pages come newest first: newest window first
+    # makes a default (newest-first) load arrive in order, so _finish need not copy it.
+    ordered = parts[::-1] if query.direction == "desc" else parts
+    frame = chunks_to_frame([_finish(Chunk.concat(ordered), query, load.upper)])
+    frame.attrs.update(
+        {
+            "query": query.describe(),
+            "scope": query.scope,
+            "endpoint": f"{root}{query.path}",
+            "loaded_at": now.isoformat(),
+            "upper_bound": load.upper.isoformat(),
+            "windows": len(windows),
+            "pages": stats.pages,
+            "requests": stats.requests,
+            "pages_from_cache": stats.pages_from_cache,
+            "cache_hit": stats.pages > 0 and stats.pages_from_cache == stats.pages,
+            "cache": None if cache_path is None else str(cache_path),
+            "offline": offline,
+        }
+    )
+    return frame
+
+
+@dataclass(frozen=True)
+class _Load:
+    """One load's settings, checked: what every step after validation reads."""
+
+    source: Source[Any]
+    query: Query
+    credentials: Credentials
+    root: str
+    retry: RetryPolicy
+    offline: bool
+    workers: int
+    progress: bool | None
+    now: pd.Timestamp
+    upper: pd.Timestamp
+
+
+def _fetch_once_more(
+    load: _Load, cache_path: Path | None
+) -> tuple[list[Chunk], ClientStats, list[Window]]:
+    """:func:`_fetch`; when the cache breaks mid-load, once more with it set aside.
+
+    A corrupt page or a truncated file moves the file aside and the load goes
+    again; if it cannot be moved (a read-only file system), again without it.
+    Offline, where the cache is the only source, it is a :class:`CacheError`.
+    """
+    try:
+        return _fetch(load, cache_path)
+    except sqlite3.DatabaseError as exc:
+        if cache_path is None or load.offline:
+            raise CacheError(f"auditkit cache {cache_path} is unreadable ({exc})") from None
+        moved = quarantine(cache_path, exc) is not None
+    try:
+        return _fetch(load, cache_path if moved else None)
+    except sqlite3.DatabaseError as again:
+        raise CacheError(f"auditkit cache {cache_path} is unreadable ({again})") from None
+
+
+def _fetch(load: _Load, cache_path: Path | None) -> tuple[list[Chunk], ClientStats, list[Window]]:
+    """Open the session (and window store), plan the windows, page them, close."""
+    source, query = load.source, load.query
+    fingerprint = load.credentials.fingerprint if cache_path else None
+    # A cache that cannot be used at all degrades to an uncached load (with a warning),
+    # except offline, where the cache is the only source.
+    session = open_session(cache_path, fingerprint, decode=source.decode, fallback=not load.offline)
+    try:
+        store = WindowStore(session) if hasattr(session, "cache") else None
+        client = ApiClient(
+            load.credentials,
+            load.root,
+            session,
+            decode=source.decode,
+            retry=load.retry,
+            offline=load.offline,
+            pace=get_rate_budget(),
+        )
+        endpoint = f"{load.root}{query.path}"
+        windows = _plan(source, client, query, load.upper, load.now)
+
+        def key_of(window: Window) -> str | None:
+            if store is None or fingerprint is None or not window.cacheable:
+                return None
+            wire = sorted({**query.filter_params(), **window.wire_bounds()}.items())
+            return window_key(fingerprint, endpoint, wire, query.per_page)
+
+        with Progress(load.progress, total=len(windows)) as bar:
+            chunks = _fetch_windows(
+                source, client, query, windows, load.workers, bar, store, key_of
+            )
+    finally:
+        session.close()
+    return chunks, client.stats, windows
+
+
+def _plan(
+    source: Source[Any], client: ApiClient, query: Query, upper: pd.Timestamp, now: pd.Timestamp
+) -> list[Window]:
+    """The load's time windows: months that cannot hold data cost (almost) nothing.
+
+    Cloudflare keeps 18 months (the source's ``retention_months``). Everything older than that (:func:`retention_floor`)
+    is one window, not a window a month. When the closed months of the range
+    are many (no ``since``, or one more than :data:`PROBE_MONTHS` months back),
+    one probe, the oldest matching entry before this month (cached once the
+    month has begun), says where the data starts:
+
+    - no entry at all: the closed months are skipped (an empty answer for the
+      range is as good as an empty answer for each of its months);
+    - an entry: the month grid starts at that entry's month, and everything
+      before it is one window. That window is empty when the server honours
+      ``direction=asc``; when it does not, it still holds whatever the probe
+      missed, so the frame is complete either way (the fail-safe choice, for one
+      cached request).
+
+    ``since="2017-01-01"`` thus costs the probe, one window below the data and
+    the windows the data needs, not one request per empty month since 2017.
+    """
+    if query.id is not None:
+        return plan_windows(query.since, upper, now, align=False)
+    since = query.since
+    horizon = min(upper, month_start(now))
+    floor = min(retention_floor(now, source.retention_months), horizon)
+    if since is not None and since >= _months_before(horizon, PROBE_MONTHS):
+        return plan_windows(since, upper, now)
+    probe = Window(since, horizon, cacheable=horizon <= now - SETTLE)
+    oldest = source.oldest_when(client, query, probe)
+    if oldest is None:  # nothing matches before this month
+        return plan_windows(horizon, upper, now) if horizon < upper else []
+    start = floor if oldest is False else min(max(month_start(oldest), floor), horizon)
+    if since is not None and since >= start:
+        return plan_windows(since, upper, now)
+    below = Window(since, start, cacheable=start <= now - SETTLE)
+    return [below, *plan_windows(start, upper, now)] if start < upper else [below]
+
+
+#: A range reaching more than this many months before the current one starts with a probe.
+PROBE_MONTHS = 3
+
+
+def _months_before(ts: pd.Timestamp, months: int) -> pd.Timestamp:
+    return (ts - pd.DateOffset(months=months)).as_unit("us")
+
+
+def export_audit_logs(
+    path: str | os.PathLike[str],
+    *,
+    since: TimeLike | None = None,
+    before: TimeLike | None = None,
+    actor_email: str | None = None,
+    actor_ip: str | None = None,
+    action_type: str | None = None,
+    zone_name: str | None = None,
+    id: str | None = None,
+    direction: str = "desc",
+    hide_user_logs: bool = False,
+    account_id: str | None = None,
+    token: str | None = None,
+    email: str | None = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    retry: RetryPolicy | None = None,
+) -> Path:
+    """Stream Cloudflare's CSV export (``export=true``) of the matching entries to ``path``.
+
+    The file appears only when the download is complete (it is written to a
+    temporary file beside it and renamed); on any error nothing is left behind.
+    Exports are never cached. Filters and credentials work as in
+    :func:`load_audit_logs`; the upper bound is ``before``, else now.
+
+    Parameters
+    ----------
+    path
+        The CSV file to write (its folder must exist).
+    since, before, actor_email, actor_ip, action_type, zone_name, id, direction, hide_user_logs, account_id
+        The filters, as in :func:`load_audit_logs` (declared once in
+        :data:`auditkit._query.FILTERS`).
+    token, email, api_key, base_url, retry
+        As in :func:`load_audit_logs`.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from auditkit import sandbox
+    >>> with sandbox.start() as sb:
+    ...     out = export_audit_logs(os.path.join(tempfile.mkdtemp(), "logs.csv"),
+    ...                             base_url=sb.base_url, token=sb.token)
+    >>> out.read_text().splitlines()[0].startswith("id,")
+    True
+    """
+    if not isinstance(path, str | os.PathLike) or not os.fspath(path):
+        raise InvalidParameterError("path", "must be a file path")
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise InvalidParameterError("path", f"{os.fspath(path)!r} is a directory")
+    if not target.parent.exists():
+        raise InvalidParameterError("path", f"folder {str(target.parent)!r} does not exist")
+    source = V1
+    query = source.build_query(filter_values(locals()), MAX_PER_PAGE)
+    root = resolve_base_url(base_url)
+    credentials = resolve_credentials(token, email, api_key)
+    now = _now()
+    upper = now if query.before is None else min(query.before, now)
+    params = {
+        **query.filter_params(),
+        **Window(query.since, upper, cacheable=False).wire_bounds(widen=False),
+        "export": "true",
+    }
+    session = open_session(None)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        client = ApiClient(
+            credentials, root, session, decode=source.decode, retry=retry, pace=get_rate_budget()
+        )
+        with os.fdopen(fd, "wb") as out:
+            client.stream_to(query.path, params, out.write)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    finally:
+        session.close()
+    return target

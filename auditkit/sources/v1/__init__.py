@@ -1,0 +1,83 @@
+"""Cloudflare's Audit Logs v1: ``/user/audit_logs`` and ``/accounts/{account_id}/audit_logs``.
+
+- :mod:`._query`: the load's filters as v1's path and wire parameters;
+- :mod:`._layout`: v1's record layout, read from :data:`auditkit.frame.COLUMNS`;
+- :mod:`._columns`: records into typed columns (pyarrow's JSON reader, or structs);
+- :mod:`._wire`: the envelope and its records, decoded (:class:`Payload`);
+- :mod:`._pager`: page numbers, the stop rule, read-ahead, the oldest entry.
+
+Examples
+--------
+>>> SOURCE.name, SOURCE.retention_months
+('v1', 18)
+>>> SOURCE.build_query({"account_id": "abc"}, 1000).path
+'/accounts/abc/audit_logs'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor
+from typing import Any
+
+import pandas as pd
+
+from ..._query import MAX_PER_PAGE
+from ..._windows import RETENTION_MONTHS, Window
+from ...frame._schema import Chunk
+from ...http import ApiClient, Envelope, Page
+from .._seam import Source
+from ._pager import iter_pages, oldest_when
+from ._query import AuditLogQuery
+from ._wire import Payload, decode_body, rows_of
+
+__all__ = ["SOURCE", "AuditLogQuery", "Payload", "V1Source", "decode_body", "rows_of"]
+
+
+class V1Source:
+    """Audit Logs v1 as a :class:`~auditkit.sources.Source`."""
+
+    name = "v1"
+    retention_months = RETENTION_MONTHS
+    max_per_page = MAX_PER_PAGE
+
+    def build_query(self, filters: dict[str, Any], per_page: int) -> AuditLogQuery:
+        """:meth:`AuditLogQuery.build`."""
+        return AuditLogQuery.build(**filters, per_page=per_page)
+
+    def decode(self, body: bytes) -> Envelope:
+        """:func:`decode_body`."""
+        return decode_body(body)
+
+    def rows_of(self, payloads: Sequence[Envelope]) -> Chunk:
+        """:func:`rows_of`, over pages this source decoded."""
+        return rows_of([_own(p) for p in payloads])
+
+    def pages(
+        self,
+        client: ApiClient,
+        query: AuditLogQuery,
+        window: Window,
+        executor: Executor | None = None,
+    ) -> Iterator[Page]:
+        """:func:`iter_pages`."""
+        return iter_pages(client, query, window, executor)
+
+    def oldest_when(
+        self, client: ApiClient, query: AuditLogQuery, window: Window
+    ) -> pd.Timestamp | bool | None:
+        """:func:`oldest_when`."""
+        return oldest_when(client, query, window)
+
+    def __repr__(self) -> str:
+        return "V1Source()"
+
+
+def _own(payload: Envelope) -> Payload:
+    if not isinstance(payload, Payload):
+        raise TypeError(f"not a v1 page: {type(payload).__name__}")
+    return payload
+
+
+#: The v1 source.
+SOURCE: Source[AuditLogQuery] = V1Source()

@@ -1,0 +1,109 @@
+"""A v1 query: the load's filters, validated, as v1's path and wire parameters.
+
+Examples
+--------
+>>> q = AuditLogQuery.build(since="2026-10-01", actor_email="michelle@example.com")
+>>> q.since
+Timestamp('2026-10-01 00:00:00+0000', tz='UTC')
+>>> q.filter_params()
+{'actor.email': 'michelle@example.com', 'direction': 'desc'}
+>>> q.path
+'/user/audit_logs'
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import pandas as pd
+
+from ..._query import FILTER_NAMES, FILTERS, MAX_PER_PAGE
+from ...errors import InvalidParameterError
+
+
+@dataclass(frozen=True)
+class AuditLogQuery:
+    """A validated audit-log query. Build it with :meth:`build`.
+
+    Attributes hold clean values: ``since``/``before`` are UTC timestamps or
+    ``None``; text filters are stripped strings or ``None``.
+    """
+
+    since: pd.Timestamp | None = None
+    before: pd.Timestamp | None = None
+    actor_email: str | None = None
+    actor_ip: str | None = None
+    action_type: str | None = None
+    zone_name: str | None = None
+    id: str | None = None
+    direction: Literal["desc", "asc"] = "desc"
+    hide_user_logs: bool = False
+    account_id: str | None = None
+    per_page: int = MAX_PER_PAGE
+
+    @classmethod
+    def build(cls, *, per_page: int = MAX_PER_PAGE, **filters: Any) -> AuditLogQuery:
+        """Validate every filter (:data:`FILTERS`) and ``per_page``; raise
+        :class:`InvalidParameterError` naming the first bad one.
+
+        Examples
+        --------
+        >>> AuditLogQuery.build(per_page=0)
+        Traceback (most recent call last):
+        ...
+        auditkit.errors.InvalidParameterError: per_page: must be between 1 and 1000, got 0
+        >>> AuditLogQuery.build(actor="x")
+        Traceback (most recent call last):
+        ...
+        auditkit.errors.InvalidParameterError: actor: is not a filter (filters: since, before, actor_email, actor_ip, action_type, zone_name, id, direction, hide_user_logs, account_id)
+        """
+        for name in filters:
+            if name not in FILTER_NAMES:
+                raise InvalidParameterError(
+                    name, f"is not a filter (filters: {', '.join(FILTER_NAMES)})"
+                )
+        clean = {f.name: f.check(filters.get(f.name, f.default), f.name) for f in FILTERS}
+        since_ts, before_ts = clean["since"], clean["before"]
+        if since_ts is not None and before_ts is not None and since_ts >= before_ts:
+            raise InvalidParameterError(
+                "since",
+                f"must be earlier than before ({since_ts.isoformat()} >= {before_ts.isoformat()})",
+            )
+        if isinstance(per_page, bool) or not isinstance(per_page, int):
+            raise InvalidParameterError("per_page", f"must be an integer, got {per_page!r}")
+        if not 1 <= per_page <= MAX_PER_PAGE:
+            raise InvalidParameterError(
+                "per_page", f"must be between 1 and {MAX_PER_PAGE}, got {per_page}"
+            )
+        return cls(**clean, per_page=per_page)
+
+    @property
+    def path(self) -> str:
+        """The endpoint path below the base URL."""
+        if self.account_id is None:
+            return "/user/audit_logs"
+        return f"/accounts/{self.account_id}/audit_logs"
+
+    @property
+    def scope(self) -> str:
+        """``"user"`` or ``"account"``."""
+        return "user" if self.account_id is None else "account"
+
+    def filter_params(self) -> dict[str, str]:
+        """Wire parameters for every filter except time bounds and paging (:data:`FILTERS`)."""
+        params: dict[str, str] = {}
+        for f in FILTERS:
+            value = getattr(self, f.name)
+            if f.wire is None or value is None or value is False:
+                continue
+            params[f.wire] = "true" if value is True else str(value)
+        return params
+
+    def describe(self) -> dict[str, Any]:
+        """The query as plain values, for ``df.attrs`` (no credentials exist here)."""
+        out = asdict(self)
+        for key in ("since", "before"):
+            if out[key] is not None:
+                out[key] = out[key].isoformat()
+        return out
