@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import accessor as accessor  # registers the df.audit accessor
+from . import _accessor  # noqa: F401  (registers the df.audit accessor)
 from ._load import export_audit_logs, load_audit_logs
 from .analysis import (
     DEFAULT_RULES,

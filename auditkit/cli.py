@@ -188,7 +188,7 @@ def _cmd_cache(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from ._demo import run_demo
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():

@@ -15,7 +15,7 @@ import pytest
 
 import auditkit
 from auditkit import analysis, plotting
-from auditkit.accessor import AuditAccessor
+from auditkit._accessor import AuditAccessor
 
 #: Every accessor method but ``panel`` (which forwards ``**kwargs`` to FilterPanel).
 METHODS = sorted(
@@ -150,13 +150,13 @@ def test_missing_columns_are_checked_first() -> None:
 def test_actor_columns_are_public() -> None:
     assert analysis.ACTOR_COLUMNS == ("actor_email", "actor_id")
     assert not hasattr(analysis, "_ACTOR_COLUMNS")
-    source = inspect.getsource(sys.modules["auditkit.accessor"])
+    source = inspect.getsource(sys.modules["auditkit._accessor"])
     assert "analysis._" not in source
 
 
 def test_import_imports_neither_matplotlib_nor_ipywidgets() -> None:
     code = (
-        "import sys, auditkit, auditkit.accessor, inspect\n"
+        "import sys, auditkit, auditkit._accessor, inspect\n"
         "import pandas as pd\n"
         "inspect.signature(auditkit.empty_frame().audit.plot_activity)\n"
         "bad = [m for m in ('matplotlib', 'ipywidgets', 'auditkit.panel') if m in sys.modules]\n"

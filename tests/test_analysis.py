@@ -9,14 +9,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import auditkit.accessor  # noqa: F401  (registers df.audit)
+import auditkit._accessor  # noqa: F401  (registers df.audit)
 from auditkit import analysis
 from auditkit.analysis import (
     DEFAULT_RULES,
     BurstRule,
     RiskRule,
     SettingRule,
+    _activity,
+    _changes,
     _columns,
+    _rules,
     action_in,
     action_matches,
     activity_by_actor,
@@ -125,7 +128,7 @@ def test_activity_by_actor_exact(team: pd.DataFrame) -> None:
     before = unchanged(team)
     out = activity_by_actor(team)
     pd.testing.assert_frame_equal(team, before)
-    assert_dtypes(out, analysis.ACTIVITY_BY_ACTOR_COLUMNS)
+    assert_dtypes(out, _activity.ACTIVITY_BY_ACTOR_COLUMNS)
     assert out["actor"].tolist() == ["ana@example.com", "1", "(unknown)", "u9"]
     assert out["actor_type"].tolist() == ["user", "system", "user", "user"]
     assert out["events"].tolist() == [3, 2, 1, 1]
@@ -168,7 +171,7 @@ def test_activity_by_actor_ignores_the_index_and_missing_when() -> None:
 def test_activity_by_actor_empty() -> None:
     out = activity_by_actor(empty_frame())
     assert len(out) == 0
-    assert_dtypes(out, analysis.ACTIVITY_BY_ACTOR_COLUMNS)
+    assert_dtypes(out, _activity.ACTIVITY_BY_ACTOR_COLUMNS)
 
 
 def test_missing_columns_are_named() -> None:
@@ -187,7 +190,7 @@ def _activity_by_actor_groupby(df: pd.DataFrame) -> pd.DataFrame:
     (The pandas implementation it had before it was vectorised for the panel.)
     """
     if df.empty:
-        return _columns._empty(analysis.ACTIVITY_BY_ACTOR_COLUMNS)
+        return _columns._empty(_activity.ACTIVITY_BY_ACTOR_COLUMNS)
     text = _columns._as_string
     work = pd.DataFrame(
         {
@@ -224,7 +227,7 @@ def _activity_by_actor_groupby(df: pd.DataFrame) -> pd.DataFrame:
     used = work.dropna(subset=["interface"]).groupby("actor")["interface"]
     out["interfaces"] = used.agg(lambda s: ", ".join(sorted(set(s))))
     out = out.reset_index().sort_values(["events", "actor"], ascending=[False, True], kind="stable")
-    return _columns._typed(out, analysis.ACTIVITY_BY_ACTOR_COLUMNS)
+    return _columns._typed(out, _activity.ACTIVITY_BY_ACTOR_COLUMNS)
 
 
 def _odd_variants(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -281,7 +284,7 @@ def test_actor_label_is_the_actor_column_everywhere(team: pd.DataFrame) -> None:
     assert label.name == "actor" and label.dtype == STRING and label.index.equals(team.index)
     assert label.notna().all()
     assert set(label) == set(activity_by_actor(team)["actor"])
-    assert label.tolist().count(analysis.UNKNOWN_ACTOR) == 1
+    assert label.tolist().count(_columns.UNKNOWN_ACTOR) == 1
     expected = team["actor_email"].fillna(team["actor_id"]).fillna("(unknown)")
     assert label.tolist() == expected.tolist()
     over_time = activity_over_time(team, freq="D", by="actor")
@@ -297,7 +300,7 @@ def test_text_labels() -> None:
     assert out.tolist() == ["UI", "(none)", "API", ""]
     assert out.name == "interface" and out.dtype == STRING
     cat = analysis.text_labels(pd.Series(pd.Categorical(["a", None])))
-    assert cat.tolist() == ["a", analysis.MISSING_LABEL]
+    assert cat.tolist() == ["a", _columns.MISSING_LABEL]
 
 
 # ------------------------------------------------------------------- change_timeline
@@ -366,7 +369,7 @@ def test_change_timeline_plain_setting_json_and_metadata_values() -> None:
     before = unchanged(df)
     out = change_timeline(df)
     pd.testing.assert_frame_equal(df, before)
-    assert_dtypes(out, analysis.CHANGE_TIMELINE_COLUMNS)
+    assert_dtypes(out, _changes.CHANGE_TIMELINE_COLUMNS)
     got = out[["id", "setting", "key", "old_value", "new_value"]].astype(object)
     got = got.where(got.notna(), None).values.tolist()
     assert got == [
@@ -468,14 +471,14 @@ def test_change_timeline_time_order_and_filters() -> None:
     ]
     assert change_timeline(df, setting=["ssl", "waf"])["id"].tolist() == ["late", "nat"]
     assert len(change_timeline(df, setting="nothing")) == 0
-    assert_dtypes(change_timeline(df, setting="nothing"), analysis.CHANGE_TIMELINE_COLUMNS)
+    assert_dtypes(change_timeline(df, setting="nothing"), _changes.CHANGE_TIMELINE_COLUMNS)
 
 
 def test_change_timeline_empty_and_no_changes() -> None:
     for df in (empty_frame(), frame(rec("1", "2026-10-01T00:00:00Z", "login"))):
         out = change_timeline(df)
         assert len(out) == 0
-        assert_dtypes(out, analysis.CHANGE_TIMELINE_COLUMNS)
+        assert_dtypes(out, _changes.CHANGE_TIMELINE_COLUMNS)
 
 
 # ------------------------------------------------------------------- activity_over_time
@@ -596,7 +599,7 @@ def test_new_ips_after_warmup() -> None:
     before = unchanged(df)
     out = new_ips(df)
     pd.testing.assert_frame_equal(df, before)
-    assert_dtypes(out, analysis.NEW_IPS_COLUMNS)
+    assert_dtypes(out, _activity.NEW_IPS_COLUMNS)
     got = out[["id", "actor", "actor_ip", "previous_ip", "known_ips"]].astype(object)
     assert got.where(got.notna(), None).values.tolist() == [
         ["n1", "ana@example.com", "203.0.113.7", "192.0.2.2", 2],
@@ -615,7 +618,7 @@ def test_new_ips_empty() -> None:
     for df in (empty_frame(), frame(system("s", "2026-10-01T00:00:00Z"))):
         out = new_ips(df)
         assert len(out) == 0
-        assert_dtypes(out, analysis.NEW_IPS_COLUMNS)
+        assert_dtypes(out, _activity.NEW_IPS_COLUMNS)
 
 
 # ------------------------------------------------------------------- risky_changes
@@ -650,7 +653,7 @@ def test_risky_setting_downgrades() -> None:
     before = unchanged(df)
     out = risky_changes(df)
     pd.testing.assert_frame_equal(df, before)
-    assert_dtypes(out, analysis.RISKY_CHANGES_COLUMNS)
+    assert_dtypes(out, _rules.RISKY_CHANGES_COLUMNS)
     assert list(zip(out["id"], out["rule"], out["reason"], strict=True)) == [
         ("s1", "security_level_lowered", "security level lowered from high to low"),
         ("s3", "security_level_lowered", "security level lowered from under_attack to medium"),
@@ -793,7 +796,7 @@ def test_risky_custom_rules_order_and_empty() -> None:
         risky_changes(df, rules=[bad])
     empty = risky_changes(empty_frame())
     assert len(empty) == 0
-    assert_dtypes(empty, analysis.RISKY_CHANGES_COLUMNS)
+    assert_dtypes(empty, _rules.RISKY_CHANGES_COLUMNS)
     assert len(risky_changes(frame(rec("ok", "2026-10-01T00:00:00Z", "purge")))) == 0
 
 
@@ -860,7 +863,7 @@ def test_import_stays_light() -> None:
     import subprocess
 
     code = (
-        "import sys, auditkit.accessor, auditkit.analysis, auditkit.plotting;"
+        "import sys, auditkit._accessor, auditkit.analysis, auditkit.plotting;"
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

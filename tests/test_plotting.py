@@ -14,7 +14,7 @@ import pytest
 from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
 
-import auditkit.accessor  # noqa: F401  (registers df.audit)
+import auditkit._accessor  # noqa: F401  (registers df.audit)
 from auditkit.analysis import activity_by_actor, activity_heatmap
 from auditkit.frame._schema import empty_frame, records_to_frame
 from auditkit.plotting import (

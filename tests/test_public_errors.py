@@ -27,7 +27,7 @@ from auditkit import (
     SettingRule,
     action_in,
 )
-from auditkit.accessor import AuditAccessor
+from auditkit._accessor import AuditAccessor
 from auditkit.analysis import DEFAULT_RULES
 
 #: Keeps a load from ever reaching the network: a closed port, no cache, no progress bar.

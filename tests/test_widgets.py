@@ -617,7 +617,7 @@ def test_panel_index_does_not_import_ipywidgets() -> None:
 
 
 def test_accessor_opens_the_panel(df: pd.DataFrame) -> None:
-    import auditkit.accessor  # noqa: F401  (registers df.audit)
+    import auditkit._accessor  # noqa: F401  (registers df.audit)
 
     panel = df.audit.panel(rows=2)
     assert isinstance(panel, FilterPanel)

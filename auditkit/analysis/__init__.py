@@ -45,48 +45,19 @@ Examples
 
 from __future__ import annotations
 
-# A name imported with a redundant ``as`` is importable but not public (not in
-# __all__): a building block that auditkit.plotting, auditkit.panel,
-# auditkit.accessor or the tests import from here.
-from ._activity import ACTIVITY_BY_ACTOR_COLUMNS as ACTIVITY_BY_ACTOR_COLUMNS
-from ._activity import NEW_IPS_COLUMNS as NEW_IPS_COLUMNS
-from ._activity import WEEKDAYS as WEEKDAYS
+# Imported with a redundant ``as``: not public (not in __all__), the accessor's
+# contract (which columns each analysis needs, and how that is checked).
+# Everything else the package's neighbours use they import from its modules.
 from ._activity import activity_by_actor, activity_heatmap, activity_over_time, new_ips
-from ._changes import CHANGE_TIMELINE_COLUMNS as CHANGE_TIMELINE_COLUMNS
-from ._changes import NOISE_KEYS as NOISE_KEYS
 from ._changes import change_timeline
-from ._checks import _short as _short
-from ._checks import check_bool as check_bool
 from ._checks import check_by_type as check_by_type
-from ._checks import check_filter as check_filter
-from ._checks import check_freq as check_freq
-from ._checks import check_int as check_int
-from ._checks import check_timedelta as check_timedelta
-from ._checks import check_tz as check_tz
 from ._checks import require_columns as require_columns
 from ._columns import ACTOR_COLUMNS, actor_label, text_labels
-from ._columns import MISSING_LABEL as MISSING_LABEL
 from ._columns import REQUIRED_COLUMNS as REQUIRED_COLUMNS
-from ._columns import STRING as STRING
-from ._columns import UNKNOWN_ACTOR as UNKNOWN_ACTOR
-from ._columns import UTC as UTC
-from ._columns import _as_string as _as_string
-from ._columns import _empty as _empty
-from ._columns import _missing as _missing
-from ._columns import _typed as _typed
-from ._columns import _when as _when
-from ._columns import check_by as check_by
-from ._columns import check_when as check_when
 from ._default_rules import DEFAULT_RULES
-from ._predicates import ActionIn as ActionIn
-from ._predicates import ActionMatches as ActionMatches
 from ._predicates import action_in, action_matches
-from ._risky import SEVERITIES as SEVERITIES
 from ._risky import risky_changes, rules_table
-from ._rules import RISKY_CHANGES_COLUMNS as RISKY_CHANGES_COLUMNS
 from ._rules import BurstRule, RiskRule, SettingRule
-from ._rules import Rule as Rule
-from ._rules import RuleContext as RuleContext
 
 __all__ = [
     "ACTOR_COLUMNS",

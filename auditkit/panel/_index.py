@@ -23,15 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditkit.analysis import (
-    ACTOR_COLUMNS,
-    REQUIRED_COLUMNS,
-    STRING,
-    _as_string,
-    activity_by_actor,
-    actor_label,
-    text_labels,
-)
+from auditkit.analysis import ACTOR_COLUMNS, activity_by_actor, actor_label, text_labels
+from auditkit.analysis._columns import REQUIRED_COLUMNS, STRING, _as_string
 from auditkit.frame._json import is_json_column, json_texts
 
 #: Columns the panel reads (besides any other column, searched when present).

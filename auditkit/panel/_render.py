@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditkit.analysis import _missing, text_labels
+from auditkit.analysis import text_labels
+from auditkit.analysis._columns import _missing
 
 from ._index import as_date
 

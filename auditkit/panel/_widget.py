@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from auditkit.analysis import _short, check_bool, check_int, require_columns
+from auditkit.analysis._checks import _short, check_bool, check_int, require_columns
 from auditkit.errors import InvalidParameterError
 
 from . import _render as render

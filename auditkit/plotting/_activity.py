@@ -8,17 +8,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from auditkit.analysis import (
-    REQUIRED_COLUMNS,
-    activity_heatmap,
-    activity_over_time,
-    check_by,
-    check_freq,
-    check_int,
-    check_tz,
-    check_when,
-    require_columns,
-)
+from auditkit.analysis import activity_heatmap, activity_over_time
+from auditkit.analysis._checks import check_freq, check_int, check_tz, require_columns
+from auditkit.analysis._columns import REQUIRED_COLUMNS, check_by, check_when
 
 from ._axes import _axes, _check_ax, _date_axis, _no_data
 from ._style import OTHER_COLOR, OTHER_LABEL, _check_cmap, _group_colors

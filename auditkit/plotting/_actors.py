@@ -7,13 +7,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from auditkit.analysis import (
-    REQUIRED_COLUMNS,
-    activity_by_actor,
-    check_int,
-    check_when,
-    require_columns,
-)
+from auditkit.analysis import activity_by_actor
+from auditkit.analysis._checks import check_int, require_columns
+from auditkit.analysis._columns import REQUIRED_COLUMNS, check_when
 
 from ._axes import _axes, _check_ax, _no_data
 from ._style import FAILURE_COLOR, _clip

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from auditkit.analysis import _short
+from auditkit.analysis._checks import _short
 from auditkit.errors import InvalidParameterError
 
 if TYPE_CHECKING:

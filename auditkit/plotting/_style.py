@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from auditkit.analysis import _short
+from auditkit.analysis._checks import _short
 from auditkit.errors import InvalidParameterError
 
 #: Colour of the "other" group: a mid grey that reads on light and dark backgrounds.

@@ -10,14 +10,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from auditkit.analysis import (
-    REQUIRED_COLUMNS,
-    change_timeline,
-    check_filter,
-    check_int,
-    check_when,
-    require_columns,
-)
+from auditkit.analysis import change_timeline
+from auditkit.analysis._checks import check_filter, check_int, require_columns
+from auditkit.analysis._columns import REQUIRED_COLUMNS, check_when
 
 from ._axes import _axes, _check_ax, _date_axis, _no_data
 from ._style import _clip

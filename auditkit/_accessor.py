@@ -15,7 +15,7 @@ the missing ones. Importing this module does not import matplotlib.
 Examples
 --------
 >>> import inspect
->>> import auditkit.accessor
+>>> import auditkit  # registers df.audit
 >>> from auditkit.frame import records_to_frame
 >>> df = records_to_frame([{"when": "2026-10-01T09:00:00Z", "actor": {"email": "ana@example.com"}}])
 >>> df.audit.activity_by_actor()["events"].tolist()
@@ -123,7 +123,7 @@ class AuditAccessor:
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> import auditkit.accessor
+    >>> import auditkit  # registers df.audit
     >>> from auditkit.frame import empty_frame
     >>> df = empty_frame()
     >>> list(df.audit.risky_changes().columns)[:3]
@@ -164,7 +164,7 @@ class AuditAccessor:
 
         Examples
         --------
-        >>> import auditkit.accessor
+        >>> import auditkit  # registers df.audit
         >>> from auditkit.frame import empty_frame
         >>> panel = empty_frame().audit.panel()  # doctest: +SKIP
         """
