@@ -47,7 +47,8 @@ from .errors import (
     RateLimitError,
     TransportError,
 )
-from .frame._schema import COLUMNS, empty_frame, records_to_frame
+from .frame._records import empty_frame, records_to_frame
+from .frame._schema import COLUMNS
 from .http import RetryPolicy, set_rate_budget
 from .plotting import plot_activity, plot_activity_heatmap, plot_actor_summary, plot_change_timeline
 from .store import cache_info, clear_cache

@@ -23,7 +23,7 @@ from ._progress import Progress, check_progress
 from ._query import MAX_PER_PAGE, TimeLike, filter_values
 from ._windows import SETTLE, Window, month_start, plan_windows, retention_floor
 from .errors import CacheError, InvalidParameterError
-from .frame._schema import Chunk, chunks_to_frame
+from .frame._chunk import Chunk, chunks_to_frame
 from .http import (
     ApiClient,
     ClientStats,

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from ._progress import Progress
 from ._windows import Window
-from .frame._schema import Chunk
+from .frame._chunk import Chunk
 from .http import ApiClient, Envelope, Page
 from .sources import Query, Source
 from .store import WindowStore

@@ -44,7 +44,7 @@ def build_frame(rows: int = 100_000, seed: int = 0) -> pd.DataFrame:
     and times shifted by ``k`` times 17 minutes, so the multi-choice controls have
     over 100 actors and many IPs.
     """
-    from auditkit.frame._schema import records_to_frame
+    from auditkit.frame import records_to_frame
     from auditkit.sandbox import generate_records
 
     base = records_to_frame(generate_records(seed=seed, anchor=ANCHOR))

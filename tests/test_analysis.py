@@ -31,7 +31,7 @@ from auditkit.analysis import (
     rules_table,
 )
 from auditkit.errors import InvalidParameterError
-from auditkit.frame._schema import empty_frame, records_to_frame
+from auditkit.frame import empty_frame, records_to_frame
 
 STRING = pd.StringDtype("pyarrow")
 UTC = "datetime64[us, UTC]"

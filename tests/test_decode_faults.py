@@ -21,9 +21,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import auditkit
+from auditkit import frame
 from auditkit.errors import APIError, AuditKitError
-from auditkit.frame import _schema as schema
-from auditkit.frame._schema import chunks_to_frame, records_to_frame
+from auditkit.frame import records_to_frame
+from auditkit.frame._chunk import chunks_to_frame
 from auditkit.sources.v1 import _wire as wire
 from tests.stubserver import Reply, StubServer, envelope, record
 
@@ -376,5 +377,5 @@ def test_mangled_bodies_decode_or_raise_auditkit_errors(cut: int, at: int, junk:
 
 
 def test_the_documented_limits() -> None:
-    assert schema.KNOWN_FIELDS[:2] == ("id", "when")
-    assert schema.MAX_DEPTH == wire.MAX_DEPTH == MAX_DEPTH
+    assert frame.KNOWN_FIELDS[:2] == ("id", "when")
+    assert frame.MAX_DEPTH == wire.MAX_DEPTH == MAX_DEPTH

@@ -17,8 +17,7 @@ from auditkit import sandbox
 from auditkit.cli import main
 from auditkit.cli import write_frame as cli_write_frame
 from auditkit.errors import InvalidParameterError
-from auditkit.frame import read_frame, write_frame
-from auditkit.frame._schema import dtypes, empty_frame, records_to_frame
+from auditkit.frame import dtypes, empty_frame, read_frame, records_to_frame, write_frame
 
 FORMATS = ["csv", "jsonl", "parquet"]
 WHEN_TEXT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")

@@ -18,7 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 from pandas.tests.extension import base
 
-from auditkit.frame._json import JSONArray, JSONDtype, is_json_column, json_texts
+from auditkit.frame import JSONArray, JSONDtype
+from auditkit.frame._jsoncolumn import is_json_column, json_texts
 
 
 def _make(values: list[Any]) -> JSONArray:

@@ -19,7 +19,7 @@ from auditkit import (
     RetryPolicy,
     load_audit_logs,
 )
-from auditkit.frame._schema import records_to_frame
+from auditkit.frame import records_to_frame
 
 FAST = RetryPolicy(backoff=0.01, max_backoff=0.02, timeout=10)
 
@@ -550,7 +550,7 @@ def test_without_since_old_data_is_still_found(real_sb: Any) -> None:
 
 
 def test_window_store_round_trips_json_values_exactly(tmp_path: Path) -> None:
-    from auditkit.frame._schema import Chunk, chunks_to_frame, extract_columns
+    from auditkit.frame._chunk import Chunk, chunks_to_frame, extract_columns
     from auditkit.sources.v1 import SOURCE
     from auditkit.store import WindowStore, open_session
 
@@ -604,7 +604,7 @@ def split_into_two_days(records: list[dict[str, Any]]) -> tuple[Any, Any]:
     """``_split`` of ``records`` into the windows of 2026-09-01 and 2026-09-02; and the chunk."""
     from auditkit._paging import _split
     from auditkit._windows import Window
-    from auditkit.frame._schema import Chunk, extract_columns
+    from auditkit.frame._chunk import Chunk, extract_columns
 
     chunk = Chunk.from_columns(extract_columns(records))
     day = pd.Timedelta(days=1)

@@ -16,7 +16,7 @@ from matplotlib.colors import to_hex
 
 import auditkit._accessor  # noqa: F401  (registers df.audit)
 from auditkit.analysis import activity_by_actor, activity_heatmap
-from auditkit.frame._schema import empty_frame, records_to_frame
+from auditkit.frame import empty_frame, records_to_frame
 from auditkit.plotting import (
     OTHER_COLOR,
     plot_activity,

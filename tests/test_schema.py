@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from auditkit.frame import _schema as schema
-from auditkit.frame._schema import (
+from auditkit.frame import (
     COLUMNS,
     column_names,
+    dtypes,
     empty_frame,
     records_to_frame,
     schema_markdown,
@@ -51,7 +51,7 @@ def test_dtypes_are_the_schema(real: pd.DataFrame) -> None:
     }
     assert {c: str(t) for c, t in real.dtypes.items()} == expected
     assert {c: str(t) for c, t in empty_frame().dtypes.items()} == expected
-    assert schema.dtypes() == expected
+    assert dtypes() == expected
     assert real["id"].dtype == pd.StringDtype("pyarrow")
 
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditkit.errors import APIError
-from auditkit.frame._schema import COLUMNS, dtypes, records_to_frame
+from auditkit.frame import COLUMNS, dtypes, records_to_frame
 
 #: Top-level fields the schema reads, written out here (not taken from the code under test).
 KNOWN = {"id", "when", "action", "actor", "interface", "resource", "owner", "metadata"}

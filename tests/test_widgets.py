@@ -16,7 +16,7 @@ import pytest
 
 import auditkit
 from auditkit import analysis
-from auditkit.frame._schema import records_to_frame
+from auditkit.frame import records_to_frame
 from auditkit.panel import SUMMARY_COLUMNS, FilterPanel
 
 ROOT = Path(__file__).resolve().parent.parent

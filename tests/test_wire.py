@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditkit.errors import APIError
-from auditkit.frame import _schema as schema
-from auditkit.frame._schema import COLUMNS, Chunk, chunks_to_frame, empty_frame, records_to_frame
+from auditkit.frame import COLUMNS, empty_frame, records_to_frame
+from auditkit.frame._chunk import Chunk, chunks_to_frame, extract_columns
 from auditkit.sources.v1 import Payload, _columns, decode_body, rows_of
 from auditkit.sources.v1 import _wire as wire
 
@@ -86,7 +86,7 @@ def prepared_frame(body: bytes) -> tuple[pd.DataFrame, bool]:
 @contextmanager
 def general_path_spy() -> Iterator[mock.MagicMock]:
     """Counts the pages that take the general decode (``extract_columns`` in :mod:`wire`)."""
-    with mock.patch.object(wire, "extract_columns", wraps=schema.extract_columns) as spy:
+    with mock.patch.object(wire, "extract_columns", wraps=extract_columns) as spy:
         yield spy
 
 

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..frame._json import JSONArray, decode_text
+from ..frame._json import JSONArray
+from ..frame._jsoncodec import decode_text
 from ._checks import check_filter, require_columns
 from ._columns import (
     REQUIRED_COLUMNS,

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
-from ..frame._json import is_json_column
-from ..frame._schema import as_text
+from ..frame._chunk import as_text
+from ..frame._jsoncolumn import is_json_column
 from ._checks import check_by_type, require_columns
 
 STRING = pd.StringDtype("pyarrow")

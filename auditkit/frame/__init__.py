@@ -12,6 +12,21 @@
   JSON lines, Parquet) back into the typed frame. Both are imported on first
   use (they bring pyarrow's CSV and Parquet modules).
 
+Modules, one job each:
+
+- ``_schema``: the columns (:class:`Column`, :data:`COLUMNS`, their names,
+  :func:`column`, :func:`schema_markdown`).
+- ``_records``: raw records to the frame in one call (:func:`records_to_frame`,
+  the batch-shape check), the empty frame and its :func:`dtypes`.
+- ``_chunk``: the loader's path: raw columns out of records, cleaned and typed
+  into Arrow chunks (``Chunk``), and chunks into the frame.
+- ``_depth``: how deep JSON nests, and the cut at :data:`MAX_DEPTH`.
+- ``_jsoncodec``: JSON text in and out (the decoder and encoders).
+- ``_jsondtype``: :class:`JSONDtype` and the pool of distinct texts its arrays share.
+- ``_json``: :class:`JSONArray`, the pandas extension array of the ``json`` columns.
+- ``_jsoncolumn``: any column as JSON (is it a ``json`` column; its texts).
+- ``_io``: :func:`read_frame` and :func:`write_frame`.
+
 Examples
 --------
 >>> import os, tempfile
@@ -26,20 +41,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._json import JSONArray, JSONDtype
-from ._schema import (
-    COLUMNS,
-    KNOWN_FIELDS,
-    MAX_DEPTH,
-    Column,
-    column,
-    column_names,
-    dtypes,
-    empty_frame,
-    record_shape_problem,
-    records_to_frame,
-    schema_markdown,
-)
+from ._depth import MAX_DEPTH
+from ._json import JSONArray
+from ._jsondtype import JSONDtype
+from ._records import dtypes, empty_frame, record_shape_problem, records_to_frame
+from ._schema import COLUMNS, KNOWN_FIELDS, Column, column, column_names, schema_markdown
 
 if TYPE_CHECKING:
     from ._io import WHEN_FORMAT, read_frame, write_frame

@@ -43,17 +43,11 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from ..errors import InvalidParameterError
-from ._json import JSONArray, is_json_column, json_texts
-from ._schema import (
-    COLUMNS,
-    STRING_DTYPE,
-    Column,
-    _arrow_json,
-    _arrow_text,
-    _arrow_when,
-    _categorical,
-    empty_frame,
-)
+from ._chunk import _arrow_json, _arrow_text, _arrow_when, _categorical
+from ._json import JSONArray
+from ._jsoncolumn import is_json_column, json_texts
+from ._records import empty_frame
+from ._schema import COLUMNS, STRING_DTYPE, Column
 
 __all__ = ["FORMATS", "WHEN_FORMAT", "read_frame", "when_texts", "write_frame"]
 

@@ -25,97 +25,19 @@ Examples
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
-import msgspec
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pandas.api.extensions import (
-    ExtensionArray,
-    ExtensionDtype,
-    no_default,
-    register_extension_dtype,
-    take,
-)
+from pandas.api.extensions import ExtensionArray, no_default, take
 
-__all__ = [
-    "JSONArray",
-    "JSONDtype",
-    "decode_text",
-    "encode_value",
-    "is_json_column",
-    "json_texts",
-]
+from ._jsoncodec import _DECODE, _as_text, _canonical, _is_missing
+from ._jsondtype import _TEXT, JSONDtype, _code_dtype, _Pool
 
-# float_hook: numbers beyond float range (valid JSON) read as +-inf, as json.loads reads them.
-_DECODE = msgspec.json.Decoder(float_hook=float)
-_ENCODE = msgspec.json.Encoder()
-_SORTED = msgspec.json.Encoder(order="sorted")
-_TEXT = pa.large_string()
-
-
-def decode_text(text: str | bytes) -> Any:
-    """Decode one JSON text (``json.loads``, faster).
-
-    Examples
-    --------
-    >>> decode_text('{"a":[1,2]}')
-    {'a': [1, 2]}
-    """
-    return _DECODE.decode(text)
-
-
-def encode_value(value: Any, *, sort_keys: bool = False) -> bytes | None:
-    """Compact JSON text of a ``dict``/``list`` (keys in their own order, or sorted);
-    ``None`` for anything else.
-
-    Values JSON cannot hold (sets, dates, objects) are written as their ``str``.
-
-    Examples
-    --------
-    >>> encode_value({"b": 1, "a": [True, None]}), encode_value("text")
-    (b'{"b":1,"a":[true,null]}', None)
-    """
-    if not isinstance(value, dict | list):
-        return None
-    try:
-        return _SORTED.encode(value) if sort_keys else _ENCODE.encode(value)
-    except (TypeError, ValueError, OverflowError, msgspec.EncodeError):
-        try:
-            return msgspec.json.encode(value, enc_hook=str, order="sorted" if sort_keys else None)
-        except Exception:
-            return None
-
-
-def _is_missing(value: Any) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    return isinstance(value, float) and value != value
-
-
-def _as_text(value: Any) -> bytes | None:
-    """JSON text for one scalar given to a constructor or ``__setitem__``."""
-    if _is_missing(value):
-        return None
-    if isinstance(value, dict | list):
-        text = encode_value(value)
-        if text is None:
-            raise TypeError(f"cannot write this {type(value).__name__} as JSON")
-        return text
-    if isinstance(value, str | bytes):
-        raw = value.encode() if isinstance(value, str) else value
-        try:
-            parsed = _DECODE.decode(raw)
-        except msgspec.DecodeError:
-            raise ValueError(f"not JSON text: {value[:60]!r}") from None
-        if not isinstance(parsed, dict | list):
-            raise ValueError(f"JSON text must hold an object or an array, not {value[:60]!r}")
-        return _ENCODE.encode(parsed)  # compact, as every stored text is
-    raise TypeError(f"a JSON column holds dicts and lists, not {type(value).__name__}")
+__all__ = ["JSONArray"]
 
 
 def _is_single(value: Any) -> bool:
@@ -125,112 +47,6 @@ def _is_single(value: Any) -> bool:
 
 def _is_array(value: Any) -> bool:
     return isinstance(value, np.ndarray | ExtensionArray | pd.Series | pd.Index)
-
-
-def _canonical(value: Any) -> bytes | None:
-    """Compact JSON text with sorted keys: equal for values that are equal as JSON."""
-    return encode_value(value, sort_keys=True)
-
-
-@register_extension_dtype
-class JSONDtype(ExtensionDtype):
-    """The dtype of a :class:`JSONArray` column (``"json"``).
-
-    Its scalars are ``dict`` (or ``list``) objects and its missing value is ``None``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> pd.Series([{"a": 1}], dtype="json").dtype
-    json
-    """
-
-    name = "json"
-    type = dict
-    kind = "O"
-    na_value = None
-    _is_numeric = False
-    _is_boolean = False
-
-    @classmethod
-    def construct_array_type(cls) -> builtins.type[JSONArray]:
-        """The array class, :class:`JSONArray`.
-
-        Examples
-        --------
-        >>> JSONDtype.construct_array_type().__name__
-        'JSONArray'
-        """
-        return JSONArray
-
-    def __from_arrow__(self, array: pa.Array | pa.ChunkedArray) -> JSONArray:
-        """Rebuild the column from Arrow text (as Parquet stores it)."""
-        return JSONArray.from_arrow(array)
-
-    def __repr__(self) -> str:
-        return "json"
-
-
-def _code_dtype(n: int) -> type[np.signedinteger]:
-    for candidate in (np.int8, np.int16, np.int32):
-        if n < np.iinfo(candidate).max:
-            return candidate
-    return np.int64
-
-
-class _Pool:
-    """The distinct texts of an array, shared with its views; only ever appended to.
-
-    Appending never moves an existing text, so every array holding codes into
-    the pool stays valid when one of them stores a new value.
-    """
-
-    def __init__(self, texts: pa.Array) -> None:
-        self.texts = texts
-        self._index: dict[str, int] | None = None
-        self._order: tuple[int, list[bytes], np.ndarray] | None = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"texts": self.texts}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["texts"])  # type: ignore[misc]
-
-    def codes_for(self, texts: Sequence[bytes | str | None]) -> np.ndarray:
-        """Codes of ``texts`` (``-1`` for ``None``), appending the ones not yet stored."""
-        if self._index is None:
-            self._index = {}
-            for i, t in enumerate(self.texts.to_pylist()):
-                self._index.setdefault(t, i)
-        index, added = self._index, cast(list[str], [])
-        out = np.empty(len(texts), dtype=np.int64)
-        for i, raw in enumerate(texts):
-            if raw is None:
-                out[i] = -1
-                continue
-            text = raw.decode() if isinstance(raw, bytes) else raw
-            code = index.get(text)
-            if code is None:
-                code = index[text] = len(self.texts) + len(added)
-                added.append(text)
-            out[i] = code
-        if added:
-            self.texts = pa.concat_arrays([self.texts, pa.array(added, _TEXT)])
-        return out
-
-    def order(self) -> tuple[list[bytes], np.ndarray]:
-        """Per text, its sorted-keys form and that form's rank among all of them.
-
-        Texts equal as JSON (the same keys in another order) get the same rank,
-        so the ranks both group and order values.
-        """
-        n = len(self.texts)
-        if self._order is None or self._order[0] != n:
-            canon = [_SORTED.encode(_DECODE.decode(t)) for t in self.texts.to_pylist()]
-            rank_of = {c: r for r, c in enumerate(sorted(set(canon)))}
-            ranks = np.fromiter((rank_of[c] for c in canon), dtype=np.int64, count=n)
-            self._order = (n, canon, ranks)
-        return self._order[1], self._order[2]
 
 
 class JSONArray(ExtensionArray):
@@ -763,43 +579,3 @@ class JSONArray(ExtensionArray):
 
     def _formatter(self, boxed: bool = False) -> Any:
         return repr
-
-
-def is_json_column(values: Any) -> bool:
-    """Whether ``values`` (a Series or array) is a :class:`JSONArray` column.
-
-    Examples
-    --------
-    >>> is_json_column(pd.Series([{"a": 1}], dtype="json")), is_json_column(pd.Series([1]))
-    (True, False)
-    """
-    return isinstance(getattr(values, "dtype", None), JSONDtype)
-
-
-def json_texts(values: Any) -> pa.Array:
-    """Per row, JSON text (Arrow ``large_string``; null for missing).
-
-    A :class:`JSONArray` column gives its stored text without decoding
-    anything. Any other column (say, a hand-built object column of dicts)
-    is written value by value: dicts and lists as compact JSON with sorted
-    keys, strings as they are, anything else as its ``str``.
-
-    Examples
-    --------
-    >>> json_texts(pd.Series([{"b": 1, "a": 2}, None, "x"])).to_pylist()
-    ['{"a":2,"b":1}', None, 'x']
-    """
-    arr = getattr(values, "array", values)
-    if isinstance(arr, JSONArray):
-        indices = pa.array(arr.codes.astype(np.int32), mask=arr.codes < 0)
-        return arr.texts.take(indices)
-    out: list[str | None] = []
-    for v in list(values):
-        if _is_missing(v):
-            out.append(None)
-        elif isinstance(v, str):
-            out.append(v)
-        else:
-            text = encode_value(v, sort_keys=True)
-            out.append(str(v) if text is None else text.decode())
-    return pa.array(out, type=_TEXT)

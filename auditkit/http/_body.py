@@ -22,7 +22,7 @@ import msgspec
 import numpy as np
 import pyarrow as pa
 
-from ..frame._schema import JSON_TOKENS, MAX_DEPTH
+from ..frame._depth import JSON_TOKENS, MAX_DEPTH
 
 _LOOSE = msgspec.json.Decoder(float_hook=float)
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from auditkit.analysis import ACTOR_COLUMNS, activity_by_actor, actor_label, text_labels
 from auditkit.analysis._columns import REQUIRED_COLUMNS, STRING, _as_string
-from auditkit.frame._json import is_json_column, json_texts
+from auditkit.frame._jsoncolumn import is_json_column, json_texts
 
 #: Columns the panel reads (besides any other column, searched when present).
 REQUIRED = (

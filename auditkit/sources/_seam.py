@@ -30,7 +30,7 @@ from typing import Any, Protocol, TypeVar
 import pandas as pd
 
 from .._windows import Window
-from ..frame._schema import Chunk
+from ..frame._chunk import Chunk
 from ..http import ApiClient, Envelope, Page
 
 __all__ = ["Query", "Source"]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..frame._schema import Chunk
+from ..frame._chunk import Chunk
 from ._db import _Db
 
 #: Bumped whenever the typed columns change, so old stored windows are not reused.

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..._query import MAX_PER_PAGE
 from ..._windows import RETENTION_MONTHS, Window
-from ...frame._schema import Chunk
+from ...frame._chunk import Chunk
 from ...http import ApiClient, Envelope, Page
 from .._seam import Source
 from ._pager import iter_pages, oldest_when

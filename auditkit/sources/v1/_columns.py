@@ -2,7 +2,7 @@
 
 :func:`_arrow_rows` types a page's scalar fields in C++ outside the GIL (the
 fetching thread's path); :func:`_typed_rows` types decoded record structs a few
-pages at a time. Both give the same :class:`~auditkit.frame._schema.Chunk`,
+pages at a time. Both give the same :class:`~auditkit.frame._chunk.Chunk`,
 column by column through :func:`_schema_columns`.
 """
 
@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from ...frame._schema import Chunk
+from ...frame._chunk import Chunk
 from ._layout import _JSON_KEYS, _KIND, _NAME, _NESTED, _TOP
 
 

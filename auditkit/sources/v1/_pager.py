@@ -22,7 +22,7 @@ from ..._windows import Window
 from ...errors import (
     IncompleteLoadError,
 )
-from ...frame._schema import Chunk
+from ...frame._chunk import Chunk
 from ...http import ApiClient, Page
 from ._query import AuditLogQuery
 from ._wire import Payload

@@ -16,7 +16,7 @@ truth), and all three give the same rows (``tests/test_wire.py``):
    the fields the frame keeps, typed a few pages at a time (:func:`rows_of`).
 3. Pages the structs cannot describe (a record that is not an object, an
    ``actor`` that is ``null`` or a string): the general decode, through
-   :func:`auditkit.frame._schema.extract_columns`, for any shape at all.
+   :func:`auditkit.frame._chunk.extract_columns`, for any shape at all.
 
 The envelope itself (``success``, ``errors``, ``result_info``, each record's
 ``id``) is decoded first and cheaply, for the client's checks and the cache's
@@ -42,7 +42,7 @@ pyarrow version raises for them:
   body. When a decode fails so, every such value is cut out of the body
   (written ``null``, at the record's field or envelope member holding it) and
   the body decoded again; values that do decode are cut from the JSON columns
-  by :class:`~auditkit.frame._schema.Chunk` (so a kept value always reads back).
+  by :class:`~auditkit.frame._chunk.Chunk` (so a kept value always reads back).
 - **Records of another shape** (:func:`auditkit.frame.record_shape_problem`):
   a page whose records have none of the fields the schema reads (Cloudflare
   Logpush output, with ``ActionType``/``When``/...) raises
@@ -70,7 +70,9 @@ from typing import Any
 import msgspec
 
 from ...errors import APIError
-from ...frame._schema import MAX_DEPTH, Chunk, extract_columns, record_shape_problem
+from ...frame._chunk import Chunk, extract_columns
+from ...frame._depth import MAX_DEPTH
+from ...frame._records import record_shape_problem
 from ...http._body import decode as _decode
 from ...http._body import decode_keeping as _decode_keeping
 from ...http._body import decode_loose as _decode_loose
