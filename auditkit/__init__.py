@@ -9,9 +9,13 @@ Without a Cloudflare token, try everything against the bundled sandbox::
     with auditkit.sandbox.start() as sb:
         df = auditkit.load_audit_logs(base_url=sb.base_url, token=sb.token)
 
-The public surface is what ``__all__`` lists; submodules not named there are
-private. matplotlib and ipywidgets are imported only when a plot or the panel
-is used, so ``import auditkit`` stays fast.
+The public surface is what ``__all__`` lists, plus the documented subpackages
+:mod:`auditkit.frame`, :mod:`auditkit.analysis`, :mod:`auditkit.plotting`,
+:mod:`auditkit.panel`, :mod:`auditkit.sandbox` and :mod:`auditkit.errors`.
+``auditkit.http``, ``auditkit.store`` and ``auditkit.sources`` are the layers'
+packages (see ``docs/architecture.md``); modules named ``_x`` are private.
+matplotlib and ipywidgets are imported only when a plot or the panel is used,
+so ``import auditkit`` stays fast.
 """
 
 from __future__ import annotations
