@@ -313,6 +313,13 @@ def test_connection_refused_fails_fast_and_says_so() -> None:
 
 
 def _interrupt_in(seconds: float) -> list[float]:
+    """Send SIGINT to the main thread in ``seconds``, as Ctrl-C would.
+
+    Python's KeyboardInterrupt handler is installed first: a process started in
+    the background of a shell without job control inherits SIGINT ignored, and
+    the interrupt would then never arrive (the test would hang, then fail).
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sent: list[float] = []
 
     def fire() -> None:
@@ -325,6 +332,14 @@ def _interrupt_in(seconds: float) -> list[float]:
 
 @pytest.mark.parametrize("cached", [False, True])
 def test_ctrl_c_returns_at_once_while_requests_hang(tmp_path: Path, cached: bool) -> None:
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        _ctrl_c_while_requests_hang(tmp_path, cached)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _ctrl_c_while_requests_hang(tmp_path: Path, cached: bool) -> None:
     cache: Any = tmp_path / "c.sqlite" if cached else False
     months = {"since": "2026-05-01", "before": "2026-09-01"}  # several runs of days
 

@@ -47,7 +47,7 @@ from ._chunk import _arrow_json, _arrow_text, _arrow_when, _categorical
 from ._json import JSONArray
 from ._jsoncolumn import is_json_column, json_texts
 from ._records import empty_frame
-from ._schema import COLUMNS, STRING_DTYPE, Column
+from ._schema import _BY_NAME, STRING_DTYPE, Column
 
 __all__ = ["FORMATS", "WHEN_FORMAT", "read_frame", "when_texts", "write_frame"]
 
@@ -58,7 +58,6 @@ FORMATS: dict[str, Format] = {".csv": "csv", ".jsonl": "jsonl", ".parquet": "par
 #: ``strftime`` form of the one text format of ``when``: RFC 3339, UTC, microseconds, ``Z``.
 WHEN_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
-_BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 _ROWS_PER_BATCH = 20_000
 _TRUE = {"true": True, "false": False}
 

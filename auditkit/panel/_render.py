@@ -20,6 +20,7 @@ import pandas as pd
 
 from auditkit.analysis import text_labels
 from auditkit.analysis._columns import _missing
+from auditkit.plotting._style import FAILURE_COLOR
 
 from ._index import as_date
 
@@ -37,7 +38,6 @@ ROW_COLUMNS = (
     "change",
 )
 
-_FAILURE_COLOR = "#d62728"
 _EVENT_COLOR = "#1f77b4"
 
 #: The panel's style sheet (scoped to ``.auditkit-panel``).
@@ -242,7 +242,7 @@ def chart_svg(
         f"Matching events per {period} (UTC)</text>",
         f'<rect x="{width - 150}" y="6" width="10" height="10" fill="{_EVENT_COLOR}"/>'
         f'<text x="{width - 136}" y="15" fill="currentColor">events</text>'
-        f'<rect x="{width - 84}" y="6" width="10" height="10" fill="{_FAILURE_COLOR}"/>'
+        f'<rect x="{width - 84}" y="6" width="10" height="10" fill="{FAILURE_COLOR}"/>'
         f'<text x="{width - 70}" y="15" fill="currentColor">failed</text>',
     ]
     for v in yticks:
@@ -254,7 +254,7 @@ def chart_svg(
             f'fill="currentColor">{v:,}</text>'
         )
     out.append(f'<path d="{area(counts)}" fill="{_EVENT_COLOR}"/>')
-    out.append(f'<path d="{area(fails)}" fill="{_FAILURE_COLOR}"/>')
+    out.append(f'<path d="{area(fails)}" fill="{FAILURE_COLOR}"/>')
     base = sy(0)
     out.append(
         f'<line x1="{left}" x2="{width - right}" y1="{base:.1f}" y2="{base:.1f}" '

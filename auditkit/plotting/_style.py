@@ -1,18 +1,16 @@
 """Colours and label length: the fixed colours, group colours from the active
-colour cycle, colormaps, and clipping long labels."""
+colour cycle, the colormap check, and clipping long labels."""
 
 from __future__ import annotations
 
 from typing import Any
-
-import numpy as np
 
 from auditkit.analysis._checks import _short
 from auditkit.errors import InvalidParameterError
 
 #: Colour of the "other" group: a mid grey that reads on light and dark backgrounds.
 OTHER_COLOR = "#8c8c8c"
-#: Colour of failures in :func:`plot_actor_summary`.
+#: Colour of failures, in :func:`~auditkit.plotting.plot_actor_summary` and the panel's chart.
 FAILURE_COLOR = "#d62728"
 #: Label of the group that collects everything past the top N.
 OTHER_LABEL = "other"
@@ -39,18 +37,6 @@ def _check_cmap(cmap: Any) -> None:
         raise InvalidParameterError(
             "cmap", f"must be a matplotlib colormap name such as 'viridis', got {_short(cmap)}"
         )
-
-
-def _colormap(name: str) -> Any:
-    """``name`` as a colormap; for the default, viridis without its darkest and
-    lightest ends, so that even the smallest count reads on black and on white."""
-    import matplotlib as mpl
-
-    if name != "viridis":
-        return mpl.colormaps[name]
-    from matplotlib.colors import ListedColormap
-
-    return ListedColormap(mpl.colormaps["viridis"](np.linspace(0.12, 0.95, 256)), name="viridis")
 
 
 def _clip(text: str, width: int) -> str:

@@ -55,7 +55,6 @@ from __future__ import annotations
 import functools
 import random
 import uuid
-from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -67,7 +66,7 @@ from auditkit.sandbox._routine import Routine
 from auditkit.sandbox._story import Story
 from auditkit.sandbox._times import parse_anchor
 
-__all__ = ["generate_records", "iter_user_ids", "live_record"]
+__all__ = ["generate_records", "live_record"]
 
 # The template is kept as compact JSON bytes (dict key order preserved) and decoded
 # afresh per call; msgspec's codecs are thread-safe, so one of each is shared.
@@ -206,33 +205,3 @@ def live_record(
             rec["resource"] = {"id": ident.zone_ids[zone], "type": "zone"}
     rec["when"] = when
     return rec
-
-
-def iter_user_ids(records: Iterable[Mapping[str, Any]]) -> set[str]:
-    """Return the ids of ``user`` actors in ``records``.
-
-    Parameters
-    ----------
-    records
-        Audit-log records.
-
-    Returns
-    -------
-    set of str
-        ``actor.id`` of every record whose ``actor.type`` is ``"user"``.
-
-    Examples
-    --------
-    >>> iter_user_ids([{"actor": {"id": "u1", "type": "user"}}, {"actor": {"id": "1", "type": "system"}}])
-    {'u1'}
-    """
-    out: set[str] = set()
-    for record in records:
-        actor = record.get("actor")
-        if (
-            isinstance(actor, Mapping)
-            and actor.get("type") == "user"
-            and isinstance(actor.get("id"), str)
-        ):
-            out.add(actor["id"])
-    return out
