@@ -10,6 +10,7 @@ import pytest
 
 from auditkit.frame import (
     COLUMNS,
+    V2,
     column_names,
     dtypes,
     empty_frame,
@@ -144,3 +145,8 @@ def test_empty_frame_has_every_column() -> None:
 def test_readme_schema_table_is_generated_from_the_schema() -> None:
     readme = (ROOT / "README.md").read_text()
     assert schema_markdown() in readme
+    # and the v2 frame's table, after v1's, in the same section
+    assert schema_markdown(V2) in readme
+    frame_section = readme[readme.index("## The frame") :]
+    frame_section = frame_section[: frame_section.index("\n## ", 1)]
+    assert frame_section.index(schema_markdown()) < frame_section.index(schema_markdown(V2))

@@ -3,7 +3,10 @@
 - The schema (:data:`COLUMNS`: one :class:`Column` per column, with its name,
   pandas dtype and wire path) drives the loader, :func:`empty_frame`,
   :func:`records_to_frame` and the README's table (:func:`schema_markdown`;
-  ``python -m auditkit.frame`` prints it).
+  ``python -m auditkit.frame`` prints it). A :class:`Schema` is one frame's
+  columns with their lookups: :data:`V1` (Audit Logs v1, :data:`COLUMNS`, the
+  default of every function that takes ``schema=``) and :data:`V2` (Audit Logs
+  v2: v1's shared columns under the same names and dtypes, then v2's own).
 - The three free-form JSON columns use :class:`JSONDtype` (``json``): each
   distinct JSON text stored once, each read a fresh ``dict`` or ``list``.
 - :func:`write_frame` is what ``auditkit fetch -o FILE`` and
@@ -14,8 +17,9 @@
 
 Modules, one job each:
 
-- ``_schema``: the columns (:class:`Column`, :data:`COLUMNS`, their names,
-  :func:`column`, :func:`schema_markdown`).
+- ``_schema``: the columns (:class:`Column`, :class:`Schema`, :data:`COLUMNS`
+  and :data:`V1`, their names, :func:`column`, :func:`schema_markdown`).
+- ``_schema_v2``: the v2 columns (:data:`V2`).
 - ``_records``: raw records to the frame in one call (:func:`records_to_frame`,
   the batch-shape check), the empty frame and its :func:`dtypes`.
 - ``_chunk``: the loader's path: raw columns out of records, cleaned and typed
@@ -45,7 +49,17 @@ from ._depth import MAX_DEPTH
 from ._json import JSONArray
 from ._jsondtype import JSONDtype
 from ._records import dtypes, empty_frame, record_shape_problem, records_to_frame
-from ._schema import COLUMNS, KNOWN_FIELDS, Column, column, column_names, schema_markdown
+from ._schema import (
+    COLUMNS,
+    KNOWN_FIELDS,
+    V1,
+    Column,
+    Schema,
+    column,
+    column_names,
+    schema_markdown,
+)
+from ._schema_v2 import V2
 
 if TYPE_CHECKING:
     from ._io import WHEN_FORMAT, read_frame, write_frame
@@ -54,10 +68,13 @@ __all__ = [
     "COLUMNS",
     "KNOWN_FIELDS",
     "MAX_DEPTH",
+    "V1",
+    "V2",
     "WHEN_FORMAT",
     "Column",
     "JSONArray",
     "JSONDtype",
+    "Schema",
     "column",
     "column_names",
     "dtypes",

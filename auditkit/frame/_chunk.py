@@ -3,7 +3,9 @@
 The loader's path from records to a frame: :func:`extract_columns` pulls each
 column's raw values out of a page of records, :meth:`Chunk.from_columns` cleans
 and types them into one Arrow table (per page, in worker threads), and
-:func:`chunks_to_frame` turns any number of chunks into the typed frame.
+:func:`chunks_to_frame` turns any number of chunks into the typed frame. Each
+takes the frame's :class:`~auditkit.frame._schema.Schema` (default ``V1``) and
+reads only the lookups it worked out when it was made.
 
 Cleaning rules, applied per column kind:
 
@@ -11,6 +13,12 @@ Cleaning rules, applied per column kind:
   their text; objects become compact JSON text. ``old_value`` and ``new_value``
   also turn the literal ``"null"`` into missing.
 - ``boolean``: only JSON ``true``/``false`` count; anything else is missing.
+  A column with ``true``/``false`` texts (v2's ``action_result``) reads those
+  two texts instead, and anything else (JSON booleans too) is missing.
+- ``integer``: pandas ``Int64``. JSON integers are kept, floats without a
+  fraction (``200.0``) too; text of an integer (``"200"``, ``"-3"``: ASCII
+  digits, an optional sign, nothing else) is parsed; anything else (floats with
+  a fraction, booleans, other text, values beyond 64 bits) is missing.
 - ``datetime``: RFC 3339 text, with or without fractional seconds, parsed to
   ``datetime64[us, UTC]``; unparseable values become ``NaT``.
 - ``json``: JSON objects and arrays are kept, as their compact JSON text in a
@@ -18,15 +26,21 @@ Cleaning rules, applied per column kind:
   text stored once), read back as fresh ``dict``/``list`` objects; anything
   else is missing (``None``). A value nested deeper than
   :data:`~auditkit.frame._depth.MAX_DEPTH` levels is missing too, with a
-  :class:`RuntimeWarning` (see :mod:`auditkit.frame._depth`).
+  :class:`RuntimeWarning` (see :mod:`auditkit.frame._depth`). A column with
+  ``any_json`` (v2's ``resource_scope``) keeps every JSON value but ``null``:
+  strings, numbers and booleans too, as their JSON text (``"accounts"`` is
+  stored as ``'"accounts"'`` and read back as ``'accounts'``).
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -35,10 +49,11 @@ import pyarrow.compute as pc
 from ._depth import _shallow_json
 from ._json import JSONArray
 from ._jsoncodec import decode_text, encode_value
-from ._schema import COLUMNS, STRING_DTYPE, WHEN_DTYPE, Column
+from ._schema import INTEGER_DTYPE, STRING_DTYPE, V1, WHEN_DTYPE, Column, Schema
 
 __all__ = [
     "Chunk",
+    "as_integer",
     "as_text",
     "chunks_to_frame",
     "extract_columns",
@@ -122,7 +137,15 @@ def _arrow_when(values: Sequence[Any] | pa.Array) -> pa.Array:
 
 
 def _arrow_column(col: Column, values: Sequence[Any] | pa.Array) -> pa.Array:
-    """``values`` typed for ``col``; an Arrow array of text (or booleans) is taken as it is."""
+    """``values`` typed for ``col``; an Arrow array of text (or booleans) is taken as it is.
+
+    An Arrow array given to an ``integer`` column or a boolean column read from
+    text is typed by its values, as a list would be.
+    """
+    if col.kind == "integer":
+        return _arrow_integer(values)
+    if col.true is not None:
+        return _arrow_flag(col, values)
     if isinstance(values, pa.Array) and col.kind != "datetime":
         return values
     if col.kind in ("string", "category"):
@@ -132,12 +155,91 @@ def _arrow_column(col: Column, values: Sequence[Any] | pa.Array) -> pa.Array:
     return _arrow_when(values)
 
 
+def _arrow_flag(col: Column, values: Sequence[Any] | pa.Array) -> pa.Array:
+    """A boolean read from text: ``col.true`` -> ``True``, ``col.false`` -> ``False``, else null."""
+    if isinstance(values, pa.Array):
+        if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+            yes, no = pc.equal(values, col.true), pc.equal(values, col.false)
+            flag = pc.if_else(pc.or_kleene(yes, no), yes, pa.scalar(None, pa.bool_()))
+            return flag.cast(pa.bool_())
+        values = values.to_pylist()
+    flags = {col.true: True, col.false: False}
+    return pa.array([flags.get(v) if type(v) is str else None for v in values], type=pa.bool_())
+
+
+_INT_TEXT = re.compile(r"[+-]?[0-9]+")
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+
+
+def as_integer(value: Any) -> int | None:
+    """A JSON value as an ``integer`` column reads it, or ``None`` (missing).
+
+    JSON integers are kept, and floats without a fraction; text of an integer
+    (ASCII digits with an optional sign) is parsed; anything else (a fraction,
+    a boolean, other text, beyond 64 bits) is missing.
+
+    Examples
+    --------
+    >>> as_integer(200), as_integer("404"), as_integer(200.0)
+    (200, 404, 200)
+    >>> as_integer(2.5), as_integer(True), as_integer("x"), as_integer(" 1")
+    (None, None, None, None)
+    """
+    kind = type(value)
+    if kind is int:
+        number = value
+    elif kind is str:
+        if not _INT_TEXT.fullmatch(value):
+            return None
+        number = int(value)
+    elif kind is float:
+        if not math.isfinite(value) or not value.is_integer():
+            return None
+        number = int(value)
+    else:
+        return None
+    return number if _INT_MIN <= number <= _INT_MAX else None
+
+
+def _arrow_integer(values: Sequence[Any] | pa.Array) -> pa.Array:
+    """``values`` as Arrow ``int64`` (nulls for missing), per :func:`as_integer`."""
+    if isinstance(values, pa.Array):
+        if pa.types.is_integer(values.type):
+            try:
+                return values.cast(pa.int64())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+        values = values.to_pylist()
+    return pa.array([as_integer(v) for v in values], type=pa.int64())
+
+
 _ARROW_JSON = pa.large_string()
 
 
-def _arrow_json(values: Sequence[Any]) -> pa.Array:
-    """JSON objects and arrays as compact JSON text; anything else missing."""
+def _arrow_json(values: Sequence[Any], any_json: bool = False) -> pa.Array:
+    """JSON objects and arrays as compact JSON text; anything else missing.
+
+    With ``any_json``, strings, numbers and booleans are kept too, as their JSON
+    text (``None`` and non-finite floats are missing).
+    """
+    if any_json:
+        return pa.array([_scalar_text(v) for v in values], type=pa.binary()).cast(_ARROW_JSON)
     return pa.array([encode_value(v) for v in values], type=pa.binary()).cast(_ARROW_JSON)
+
+
+_ENCODE_SCALAR = msgspec.json.Encoder()
+
+
+def _scalar_text(value: Any) -> bytes | None:
+    """Compact JSON text of any JSON value (``None`` for ``None``, NaN and infinities)."""
+    if value is None or (type(value) is float and not math.isfinite(value)):
+        return None
+    if isinstance(value, str | bool | int | float):
+        try:
+            return _ENCODE_SCALAR.encode(value)
+        except (OverflowError, UnicodeEncodeError, msgspec.EncodeError):
+            return None  # nothing JSON can hold (a lone surrogate, say): missing
+    return encode_value(value)
 
 
 def _derived(col: Column, source: pa.Array) -> pa.Array:
@@ -149,9 +251,6 @@ def _derived(col: Column, source: pa.Array) -> pa.Array:
         for d in map(decode_text, encoded.dictionary.to_pylist())
     ]
     return _arrow_column(col, values).take(encoded.indices)
-
-
-_JSON_BY_WIRE = {c.path[0]: c.name for c in COLUMNS if c.kind == "json"}
 
 
 @dataclass(frozen=True)
@@ -169,8 +268,8 @@ class Chunk:
         return self.table.num_rows
 
     @classmethod
-    def from_columns(cls, columns: Mapping[str, Sequence[Any]]) -> Chunk:
-        """Type raw columns from :func:`extract_columns`.
+    def from_columns(cls, columns: Mapping[str, Sequence[Any]], schema: Schema = V1) -> Chunk:
+        """Type raw columns from :func:`extract_columns`, per ``schema`` (default ``V1``).
 
         JSON columns take ``dict``/``list`` values or a ready Arrow text array.
         A column read out of a JSON column (``zone_name`` from ``metadata``) is
@@ -180,48 +279,67 @@ class Chunk:
         --------
         >>> len(Chunk.from_columns(extract_columns([{"id": "a"}, {"id": "b"}])))
         2
+        >>> from auditkit.frame import V2
+        >>> rows = extract_columns([{"raw": {"status_code": "404"}}], V2)
+        >>> Chunk.from_columns(rows, V2).table.column("raw_status_code").to_pylist()
+        [404]
         """
         arrays: dict[str, pa.Array] = {}
-        for c in COLUMNS:
-            if c.kind == "json":
-                values = columns[c.name]
-                text = values if isinstance(values, pa.Array) else _arrow_json(values)
-                arrays[c.name] = _shallow_json(text)
-        for c in COLUMNS:
-            if c.kind == "json":
-                continue
+        for c in schema.json_columns:
+            values = columns[c.name]
+            text = values if isinstance(values, pa.Array) else _arrow_json(values, c.any_json)
+            arrays[c.name] = _shallow_json(text)
+        derived = schema.derived
+        for c in schema.typed_columns:
             if c.name in columns:
                 arrays[c.name] = _arrow_column(c, columns[c.name])
             else:
-                arrays[c.name] = _derived(c, arrays[_JSON_BY_WIRE[c.path[0]]])
-        return cls(pa.table({c.name: arrays[c.name] for c in COLUMNS}))
+                arrays[c.name] = _derived(c, arrays[derived[c.name]])
+        return cls(pa.table({name: arrays[name] for name in schema.names}))
 
     @classmethod
-    def empty(cls) -> Chunk:
-        """A chunk with no rows."""
-        return cls.from_columns({c.name: [] for c in COLUMNS})
+    def empty(cls, schema: Schema = V1) -> Chunk:
+        """A chunk with no rows and the columns of ``schema`` (default ``V1``).
+
+        Examples
+        --------
+        >>> from auditkit.frame import V2
+        >>> len(Chunk.empty(V2)), Chunk.empty(V2).table.column_names[-1]
+        (0, 'zone_id')
+        """
+        return cls.from_columns({name: [] for name in schema.names}, schema)
 
     @classmethod
-    def concat(cls, chunks: Sequence[Chunk]) -> Chunk:
-        """One chunk holding the rows of ``chunks`` in order."""
+    def concat(cls, chunks: Sequence[Chunk], schema: Schema = V1) -> Chunk:
+        """One chunk holding the rows of ``chunks`` in order (``schema``'s empty chunk if none).
+
+        Examples
+        --------
+        >>> from auditkit.frame import V2
+        >>> Chunk.concat([], V2).table.num_columns
+        27
+        """
         if not chunks:
-            return cls.empty()
+            return cls.empty(schema)
         if len(chunks) == 1:
             return chunks[0]
         return cls(pa.concat_tables([c.table for c in chunks]))
 
 
-def chunks_to_frame(chunks: Sequence[Chunk]) -> pd.DataFrame:
-    """The audit-log frame of the rows of ``chunks``, typed per :data:`COLUMNS`.
+def chunks_to_frame(chunks: Sequence[Chunk], schema: Schema = V1) -> pd.DataFrame:
+    """The audit-log frame of the rows of ``chunks``, typed per ``schema`` (default ``V1``).
 
     Examples
     --------
     >>> chunks_to_frame([Chunk.from_columns(extract_columns([{"id": "x"}]))]).loc[0, "id"]
     'x'
+    >>> from auditkit.frame import V2
+    >>> str(chunks_to_frame([], V2)["raw_status_code"].dtype)
+    'Int64'
     """
-    whole = Chunk.concat(chunks)
+    whole = Chunk.concat(chunks, schema)
     data: dict[str, Any] = {}
-    for col in COLUMNS:
+    for col in schema.columns:
         arr = whole.table.column(col.name)
         if col.kind in ("string", "category"):
             arr = _clean_text(col, arr)
@@ -235,10 +353,17 @@ def chunks_to_frame(chunks: Sequence[Chunk]) -> pd.DataFrame:
             data[col.name] = pd.Series(
                 pd.array(arr.to_numpy(zero_copy_only=False), dtype="boolean")
             )
+        elif col.kind == "integer":
+            data[col.name] = _integers(arr)
         else:
             when = arr.to_pandas() if len(arr) else pd.Series([], dtype=object)
             data[col.name] = pd.Series(pd.DatetimeIndex(when, tz="UTC").as_unit("us"))
     return pd.DataFrame(data)
+
+
+def _integers(arr: pa.ChunkedArray | pa.Array) -> pd.Series:
+    """Arrow integers as a pandas ``Int64`` column (no float round trip: exact to 64 bits)."""
+    return pd.Series(INTEGER_DTYPE.__from_arrow__(arr.cast(pa.int64())))
 
 
 def _categorical(col: Column, arr: pa.ChunkedArray) -> pd.Series:
@@ -290,27 +415,32 @@ def _parse_one(value: str | None) -> pd.Timestamp:
     return ts if isinstance(ts, pd.Timestamp) else pd.NaT
 
 
-def extract_columns(records: Sequence[Any] | Iterable[Any]) -> dict[str, list[Any]]:
+def extract_columns(
+    records: Sequence[Any] | Iterable[Any], schema: Schema = V1
+) -> dict[str, list[Any]]:
     """Raw per-column values of ``records`` (the first half of :func:`records_to_frame`).
 
     The loader runs this per page in its worker threads, so the work overlaps
     with waiting for the network; :func:`frame_from_columns` then types the
-    concatenated columns once.
+    concatenated columns once. ``schema`` (default ``V1``) says which values.
 
     Examples
     --------
     >>> extract_columns([{"actor": {"email": "a@b.c"}}])["actor_email"]
     ['a@b.c']
+    >>> from auditkit.frame import V2
+    >>> extract_columns([{"action": {"time": "2026-10-01T00:00:00Z"}}], V2)["when"]
+    ['2026-10-01T00:00:00Z']
     """
     recs = records if isinstance(records, list) else list(records)
     tops = [r if type(r) is dict else _EMPTY for r in recs]
     # Each nested object ("action", "actor", ...) is looked up once per record.
     inner: dict[str, list[dict[str, Any]]] = {}
-    for head in {c.path[0] for c in COLUMNS if len(c.path) == 2}:
+    for head in schema.nested_heads:
         values = [t.get(head) for t in tops]
         inner[head] = [v if type(v) is dict else _EMPTY for v in values]
     out: dict[str, list[Any]] = {}
-    for col in COLUMNS:
+    for col in schema.columns:
         if len(col.path) == 1:
             key = col.path[0]
             out[col.name] = [t.get(key) for t in tops]

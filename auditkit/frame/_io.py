@@ -14,7 +14,14 @@ One set of rules for every writer (the CLI's ``fetch -o``, the panel's CSV expor
   way to tell an empty string from a missing value: an empty field reads back
   as missing (which is what the loader makes of ``""`` anyway, so a loaded frame
   round-trips). JSON lines and Parquet keep the two apart.
-- Booleans are ``True``/``False`` in CSV, ``true``/``false`` in JSON lines.
+- Booleans are ``True``/``False`` in CSV, ``true``/``false`` in JSON lines
+  (v2's ``action_result`` too: a file holds the typed value, not the wire's
+  ``"success"``). Integers (v2's ``raw_status_code``, ``Int64``) are digits in
+  CSV, numbers in JSON lines, ``int64`` in Parquet.
+- v1 and v2 frames alike: a column is retyped by its name, in the schema
+  (``V1`` or ``V2``) holding more of the file's columns (``V1`` on a tie),
+  then in the other one; a name both have has one kind in both. An empty
+  JSON lines file holds no column names: it reads as ``V1``'s empty frame.
 - The index is not written (``read_frame`` gives a fresh ``RangeIndex``), nor
   are ``df.attrs`` (they describe one load, not the data).
 
@@ -39,15 +46,24 @@ import msgspec
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from ..errors import InvalidParameterError
-from ._chunk import _arrow_json, _arrow_text, _arrow_when, _categorical
+from ._chunk import (
+    _arrow_integer,
+    _arrow_json,
+    _arrow_text,
+    _arrow_when,
+    _categorical,
+    _integers,
+)
 from ._json import JSONArray
 from ._jsoncolumn import is_json_column, json_texts
 from ._records import empty_frame
-from ._schema import _BY_NAME, STRING_DTYPE, Column
+from ._schema import INTEGER_DTYPE, STRING_DTYPE, V1, Column, Schema
+from ._schema_v2 import V2
 
 __all__ = ["FORMATS", "WHEN_FORMAT", "read_frame", "when_texts", "write_frame"]
 
@@ -60,6 +76,32 @@ WHEN_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 _ROWS_PER_BATCH = 20_000
 _TRUE = {"true": True, "false": False}
+_SCHEMAS: tuple[Schema, ...] = (V1, V2)
+
+
+def _lookup(primary: Schema) -> dict[str, Column]:
+    """Column by name: ``primary``'s first, then every other schema's."""
+    out: dict[str, Column] = {}
+    for schema in (*(s for s in _SCHEMAS if s is not primary), primary):
+        out.update(schema.by_name)
+    return out
+
+
+_LOOKUPS = {s.name: _lookup(s) for s in _SCHEMAS}
+
+
+def _columns_of(names: list[str]) -> dict[str, Column]:
+    """How to type a file's columns: by the schema holding the most of ``names`` (``V1`` on a tie).
+
+    Examples
+    --------
+    >>> _columns_of(["id", "when", "raw_uri"])["actor_type"].known[0]
+    'account'
+    >>> _columns_of(["id", "when"])["actor_type"].known[0]
+    'user'
+    """
+    best = max(_SCHEMAS, key=lambda s: sum(n in s.by_name for n in names))
+    return _LOOKUPS[best.name]
 
 
 def _format_of(path: Path) -> Format:
@@ -248,6 +290,8 @@ def _typed(col: Column, arr: pa.Array) -> pd.Series:
         return _categorical(col, pa.chunked_array([arr.cast(pa.string())]))
     if col.kind == "boolean":
         return pd.Series(pd.array(arr.to_numpy(zero_copy_only=False), dtype="boolean"))
+    if col.kind == "integer":
+        return _integers(_arrow_integer(arr))
     when = _arrow_when(arr.cast(pa.string()))
     stamps = when.to_pandas() if len(when) else pd.Series([], dtype=object)
     return pd.Series(pd.DatetimeIndex(stamps, tz="UTC").as_unit("us"))
@@ -271,6 +315,15 @@ def _csv_booleans(path: Path, name: str, arr: pa.Array) -> pa.Array:
     return pa.array(out, type=pa.bool_())
 
 
+def _csv_integers(path: Path, name: str, arr: pa.Array) -> pa.Array:
+    typed = _arrow_integer(arr)
+    bad = pc.and_(typed.is_null(), arr.is_valid())
+    if pc.any(bad).as_py():
+        value = arr.filter(bad)[0].as_py()
+        raise _bad(path, f"column {name!r} holds {value[:40]!r}, not an integer")
+    return typed
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
     with path.open(newline="", encoding="utf-8") as handle:
         header = next(csv.reader(handle), None)
@@ -287,14 +340,17 @@ def _read_csv(path: Path) -> pd.DataFrame:
         ),
     )
     data: dict[str, pd.Series] = {}
+    by_name = _columns_of(table.column_names)
     for name in table.column_names:
         arr = table.column(name).combine_chunks()
-        col = _BY_NAME.get(name)
+        col = by_name.get(name)
         if col is None:
             data[name] = pd.Series(pd.arrays.ArrowStringArray(arr), dtype=STRING_DTYPE)
             continue
         if col.kind == "boolean":
             arr = _csv_booleans(path, name, arr)
+        elif col.kind == "integer":
+            arr = _csv_integers(path, name, arr)
         data[name] = _typed(col, arr)
     return pd.DataFrame(data)
 
@@ -311,15 +367,18 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
         raise _bad(path, "every line must be a JSON object")
     names = list(dict.fromkeys(k for r in rows for k in r))
     data: dict[str, pd.Series] = {}
+    by_name = _columns_of(names)
     for name in names:
         values = [r.get(name) for r in rows]
-        col = _BY_NAME.get(name)
+        col = by_name.get(name)
         if col is None:
             data[name] = pd.Series(values)
         elif col.kind == "json":
-            data[name] = _typed(col, _arrow_json(values))
+            data[name] = _typed(col, _arrow_json(values, col.any_json))
         elif col.kind == "boolean":
             data[name] = _typed(col, pa.array([v if type(v) is bool else None for v in values]))
+        elif col.kind == "integer":
+            data[name] = _typed(col, _arrow_integer(values))
         else:
             data[name] = _typed(col, _arrow_text(col, values))
     return pd.DataFrame(data)
@@ -343,6 +402,8 @@ def _retyped(col: Column, values: pd.Series) -> pd.Series:
         return _typed(col, pa.array(values.astype(STRING_DTYPE).array))
     if col.kind == "boolean":
         return values.astype("boolean")
+    if col.kind == "integer":
+        return values.astype(INTEGER_DTYPE)
     if _is_when(values):
         return values.dt.tz_convert("UTC").dt.as_unit("us")
     return pd.Series(pd.to_datetime(values, utc=True, format="ISO8601")).dt.as_unit("us")
@@ -350,8 +411,9 @@ def _retyped(col: Column, values: pd.Series) -> pd.Series:
 
 def _read_parquet(path: Path) -> pd.DataFrame:
     df = pd.read_parquet(path)
+    by_name = _columns_of([str(n) for n in df.columns])
     data = {
-        name: df[name] if name not in _BY_NAME else _retyped(_BY_NAME[name], df[name])
+        name: df[name] if name not in by_name else _retyped(by_name[name], df[name])
         for name in df.columns
     }
     return pd.DataFrame(data).reset_index(drop=True)
@@ -368,13 +430,15 @@ def read_frame(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a file :func:`write_frame` wrote (CSV, JSON lines or Parquet, by suffix).
 
     Columns of the schema get exactly their schema dtypes (``string``,
-    ``category`` with ``string`` categories, ``boolean``,
+    ``category`` with ``string`` categories, ``boolean``, ``Int64``,
     ``datetime64[us, UTC]``, ``json``); other columns are kept as read (CSV:
-    ``string``). The columns and their order are the file's; the index is a
-    ``RangeIndex``. In CSV an empty field is a missing value; a category
-    column's categories are the schema's known values and then the values
-    present, sorted, as the loader makes them (Parquet keeps the written ones).
-    An empty JSON lines file reads as :func:`auditkit.empty_frame`.
+    ``string``). v1 and v2 frames both read back: the file's columns are typed
+    by the schema holding the most of them (``V1`` on a tie). The columns and
+    their order are the file's; the index is a ``RangeIndex``. In CSV an
+    empty field is a missing value; a category column's categories are the
+    schema's known values and then the values present, sorted, as the loader
+    makes them (Parquet keeps the written ones). An empty JSON lines file reads
+    as :func:`auditkit.empty_frame` (v1's: it names no column).
 
     Reading a CSV or Parquet file from an older ``auditkit fetch`` (``when`` as
     ``2026-10-01 12:00:00+00:00``, JSON columns as text) gives the same frame.

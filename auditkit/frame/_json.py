@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray, no_default, take
 
-from ._jsoncodec import _DECODE, _as_text, _canonical, _is_missing
+from ._jsoncodec import _DECODE, _SORTED, _as_text, _canonical, _is_missing
 from ._jsondtype import _TEXT, JSONDtype, _code_dtype, _Pool
 
 __all__ = ["JSONArray"]
@@ -43,6 +43,13 @@ __all__ = ["JSONArray"]
 def _is_single(value: Any) -> bool:
     """Whether ``value`` is one element (not a sequence of them) when setting or filling."""
     return _is_missing(value) or isinstance(value, dict | str | bytes)
+
+
+def _is_scalar(value: Any) -> bool:
+    """Whether ``value`` is a JSON scalar a column keeping any JSON value may hold."""
+    return isinstance(value, str | bool | int) or (
+        isinstance(value, float) and value == value and abs(value) != float("inf")
+    )
 
 
 def _is_array(value: Any) -> bool:
@@ -64,6 +71,12 @@ class JSONArray(ExtensionArray):
     treat values as equal when their JSON is equal with keys sorted (so key
     order does not matter, but ``1`` and ``1.0`` or ``true`` differ); ``==``
     compares the decoded Python objects, as a column of dicts would.
+
+    A column that keeps any JSON value (v2's ``resource_scope``: strings too)
+    holds their JSON text (``"accounts"`` as ``'"accounts"'``); reading gives
+    the ``str`` (``int``, ...) back, and ``==``, ``in`` and :meth:`isin` take such
+    scalars as they take dicts. Setting a value takes dicts, lists and JSON
+    text of an object or an array only, as in every ``json`` column.
 
     Examples
     --------
@@ -264,7 +277,7 @@ class JSONArray(ExtensionArray):
             return np.array(
                 [a is not None and a == b for a, b in zip(self, other, strict=True)], dtype=bool
             )
-        if isinstance(other, dict | list):
+        if isinstance(other, dict | list) or _is_scalar(other):
             return self._entry_matches(other)
         return np.zeros(len(self), dtype=bool)
 
@@ -275,7 +288,7 @@ class JSONArray(ExtensionArray):
     def __contains__(self, item: object) -> bool:
         if item is None:
             return bool(self.isna().any())
-        if not isinstance(item, dict | list):
+        if not isinstance(item, dict | list) and not _is_scalar(item):
             return False
         return bool(self._entry_matches(item).any())
 
@@ -520,6 +533,8 @@ class JSONArray(ExtensionArray):
                 with_na = True
             elif isinstance(v, dict | list):
                 wanted.add(_canonical(v))
+            elif _is_scalar(v):
+                wanted.add(_SORTED.encode(v))
         canon, _ = self._pool.order()
         hits = [c in wanted for c in canon]
         return np.array([*hits, with_na], dtype=bool)[self._codes]
