@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,11 +34,14 @@ from .http import (
     resolve_base_url,
     resolve_credentials,
 )
-from .sources import Query, Source
+from .sources import Query, Source, get_source
 from .sources.v1 import SOURCE as V1
 from .store import CacheSpec, WindowStore, open_session, quarantine, resolve_cache_path, window_key
 
 __all__ = ["export_audit_logs", "load_audit_logs"]
+
+#: A filter's value: one, or (Audit Logs v2) a list of them.
+Many = str | Sequence[str] | None
 
 ENV_OFFLINE = "AUDITKIT_OFFLINE"
 
@@ -56,14 +60,34 @@ def load_audit_logs(
     *,
     since: TimeLike | None = None,
     before: TimeLike | None = None,
-    actor_email: str | None = None,
-    actor_ip: str | None = None,
-    action_type: str | None = None,
-    zone_name: str | None = None,
-    id: str | None = None,
+    actor_email: Many = None,
+    actor_ip: Many = None,
+    action_type: Many = None,
+    zone_name: Many = None,
+    id: Many = None,
     direction: str = "desc",
     hide_user_logs: bool = False,
     account_id: str | None = None,
+    organization_id: str | None = None,
+    account_name: Many = None,
+    action_result: Many = None,
+    actor_context: Many = None,
+    actor_id: Many = None,
+    actor_ip_address: Many = None,
+    actor_token_id: Many = None,
+    actor_token_name: Many = None,
+    actor_type: Many = None,
+    raw_cf_ray_id: Many = None,
+    raw_method: Many = None,
+    raw_status_code: int | Sequence[int] | None = None,
+    raw_uri: Many = None,
+    resource_id: Many = None,
+    resource_product: Many = None,
+    resource_scope: Many = None,
+    resource_type: Many = None,
+    zone_id: Many = None,
+    exclude: Mapping[str, Any] | None = None,
+    api: str = "v1",
     token: str | None = None,
     email: str | None = None,
     api_key: str | None = None,
@@ -77,11 +101,15 @@ def load_audit_logs(
 ) -> pd.DataFrame:
     """Load every matching Cloudflare audit-log entry as one typed DataFrame.
 
-    Pages through ``GET /user/audit_logs`` (or ``/accounts/{account_id}/audit_logs``)
-    until the range is exhausted, caches each page on disk, and returns the
-    entries deduplicated by ``id`` and ordered by ``when`` as ``direction`` says.
+    With ``api="v1"`` (the default), pages through ``GET /user/audit_logs`` (or
+    ``/accounts/{account_id}/audit_logs``); with ``api="v2"``, walks the cursors
+    of Audit Logs v2, ``GET /accounts/{account_id}/logs/audit`` or
+    ``/organizations/{organization_id}/logs/audit``. Either way it goes until the
+    range is exhausted, caches each page on disk, and returns the entries
+    deduplicated by ``id`` and ordered by ``when`` as ``direction`` says.
     Either every entry is returned or an exception is raised: never a silently
-    partial frame.
+    partial frame. The v2 frame has the v1 frame's shared columns (same names
+    and dtypes) and v2's own (:data:`auditkit.frame.V2`).
 
     Parameters
     ----------
@@ -91,14 +119,30 @@ def load_audit_logs(
         defaults to the moment the load starts; it is fixed for the whole load,
         so entries written meanwhile neither duplicate nor displace others.
     actor_email, actor_ip, action_type, zone_name, id
-        Cloudflare's filters (``actor.email``, ``actor.ip`` — an IP or a CIDR
-        range —, ``action.type``, ``zone.name``, ``id``).
+        Cloudflare's filters (v1: ``actor.email``, ``actor.ip`` — an IP or a CIDR
+        range —, ``action.type``, ``zone.name``, ``id``). With ``api="v2"`` each
+        takes one value or a list (any of them matches); ``actor_ip`` is v2's
+        ``actor_ip_address``, and ``action_type`` is one of ``create``,
+        ``delete``, ``view``, ``update``.
     direction
         ``"desc"`` (newest first, the default) or ``"asc"``.
     hide_user_logs
-        Cloudflare's ``hide_user_logs`` flag.
+        Cloudflare's ``hide_user_logs`` flag (v1 only).
     account_id
-        Read ``/accounts/{account_id}/audit_logs`` instead of the user's logs.
+        Read ``/accounts/{account_id}/audit_logs`` instead of the user's logs
+        (v2: ``/accounts/{account_id}/logs/audit``).
+    organization_id
+        v2 only: read ``/organizations/{organization_id}/logs/audit``.
+    account_name, action_result, actor_context, actor_id, actor_ip_address, actor_token_id, actor_token_name, actor_type, raw_cf_ray_id, raw_method, raw_status_code, raw_uri, resource_id, resource_product, resource_scope, resource_type, zone_id
+        Audit Logs v2's own filters, named as Cloudflare names them, each one
+        value or a list (``raw_status_code`` takes integers; ``action_result``
+        is ``success`` or ``failure``). Given with ``api="v1"``, any of them is
+        an :class:`~auditkit.errors.InvalidParameterError` naming it.
+    exclude
+        v2 only: ``{filter name: value or list}``, sent as ``<name>.not``: the
+        entries matching none of them.
+    api
+        ``"v1"`` (the default) or ``"v2"``.
     token
         API token (``Authorization: Bearer``). Default: ``$CLOUDFLARE_API_TOKEN``.
     email, api_key
@@ -157,8 +201,8 @@ def load_audit_logs(
     {'login'}
     """
     # The filters are declared once (_query.FILTERS); the signature lists them for help().
-    source = V1
-    query = source.build_query(filter_values(locals()), per_page)
+    source = get_source(api)
+    query = source.build_query({**filter_values(locals()), "exclude": exclude}, per_page)
     cache_path = resolve_cache_path(cache)
     root = resolve_base_url(base_url)
     if offline is None:
@@ -190,9 +234,11 @@ def load_audit_logs(
     # Windows are planned oldest first and pages come newest first: newest window first
     # makes a default (newest-first) load arrive in order, so _finish need not copy it.
     ordered = parts[::-1] if query.direction == "desc" else parts
-    frame = chunks_to_frame([_finish(Chunk.concat(ordered), query, load.upper)])
+    rows = _finish(Chunk.concat(ordered, source.schema), query, load.upper)
+    frame = chunks_to_frame([rows], source.schema)
     frame.attrs.update(
         {
+            "api": source.name,
             "query": query.describe(),
             "scope": query.scope,
             "endpoint": f"{root}{query.path}",

@@ -70,7 +70,7 @@ def _fetch_windows(
         return source.pages(client, query, span, prefetch)
 
     def finish(run: list[tuple[int, Window]], batch: _Batch) -> None:
-        whole, pages = Chunk.concat(batch.chunks()), batch.pages
+        whole, pages = Chunk.concat(batch.chunks(), source.schema), batch.pages
         pieces = [whole] if len(run) == 1 else _split(whole, [w for _, w in run])
         stored: list[tuple[str, Chunk, int]] = []
         for n, ((index, _), piece) in enumerate(zip(run, pieces, strict=True)):

@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
             fetch.add_argument(f.option, action="store_true", help=f.help)
         else:
             fetch.add_argument(f.option, default=f.default, help=f.help)
+    fetch.add_argument(
+        "--api", default="v1", choices=("v1", "v2"), help="Audit Logs v1 (the default) or v2"
+    )
     fetch.add_argument("--per-page", default="1000", help="1 to 1000 (default 1000)")
     fetch.add_argument("--base-url", help="API root (default $CLOUDFLARE_BASE_URL or Cloudflare's)")
     fetch.add_argument("--cache", help="cache file (default: the user cache dir)")
@@ -102,6 +105,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
         raise InvalidParameterError("--no-cache", "cannot be combined with --cache")
     df = load_audit_logs(
         **{f.name: getattr(args, f.name) for f in FILTERS},
+        api=args.api,
         base_url=args.base_url,
         cache=False if args.no_cache else (args.cache or True),
         per_page=_int(args.per_page, "--per-page"),

@@ -45,6 +45,8 @@ class Request:
     path: str
     params: dict[str, str]
     headers: dict[str, str]
+    #: Every query parameter in order, repeated keys included (``params`` keeps the last).
+    query: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -174,8 +176,9 @@ class StubServer:
                 path = url.path
                 if path.startswith(stub.prefix):
                     path = path[len(stub.prefix) :]
+                pairs = parse_qsl(url.query, keep_blank_values=True)
                 req = Request(
-                    "GET", path, dict(parse_qsl(url.query)), {k: v for k, v in self.headers.items()}
+                    "GET", path, dict(parse_qsl(url.query)), dict(self.headers.items()), pairs
                 )
                 stub.requests.append(req)
                 reply = stub.handler(req)

@@ -216,6 +216,13 @@ TABLE: dict[str, list[Case]] = {
     "load_audit_logs": [
         Case({"since": "bogus", "cache": False, "progress": False, **NOWHERE}, "since"),
         Case({"direction": "sideways", "cache": False, "progress": False, **NOWHERE}, "direction"),
+        Case({"api": "v9", "cache": False, **NOWHERE}, "api"),
+        Case({"api": "v2", "cache": False, **NOWHERE}, "account_id"),
+        Case({"api": "v2", "account_id": "a", "exclude": 5, "cache": False, **NOWHERE}, "exclude"),
+        Case(
+            {"api": "v2", "account_id": "a", "raw_status_code": "x", **NOWHERE}, "raw_status_code"
+        ),
+        Case({"resource_product": "dns", "cache": False, **NOWHERE}, "resource_product"),
     ],
     "export_audit_logs": [
         Case({"since": "bogus", **NOWHERE}, "since", args=("unused.csv",)),

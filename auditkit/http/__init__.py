@@ -11,7 +11,7 @@ together (:mod:`._client`). A source (:mod:`auditkit.sources`) pages with
 Public through :mod:`auditkit`: :class:`RetryPolicy` and :func:`set_rate_budget`.
 """
 
-from ._client import ApiClient, ClientStats, Page
+from ._client import ApiClient, ClientStats, Page, Params
 from ._credentials import Credentials, resolve_credentials
 from ._envelope import Decode, Envelope, count_entries, decoded
 from ._ratelimit import RateBudget, get_rate_budget, set_rate_budget
@@ -26,6 +26,7 @@ __all__ = [
     "Decode",
     "Envelope",
     "Page",
+    "Params",
     "RateBudget",
     "RetryPolicy",
     "count_entries",

@@ -37,9 +37,18 @@ from . import _transport
 from ._credentials import Credentials
 from ._envelope import Decode, Envelope, decoded
 from ._retry import RetryPolicy, _address, _detached, _refused, _Retry, _retry_after, _retry_at
-from ._transport import _Halted, _Overdue, _read_part, _Rejected, _settle_environment
+from ._transport import (
+    _Halted,
+    _Overdue,
+    _read_part,
+    _Rejected,
+    _settle_environment,
+    page_size_asked,
+)
 
 log = logging.getLogger("auditkit")
+#: Query parameters: a list value is sent as the key repeated (Audit Logs v2's array filters).
+Params = Mapping[str, str | list[str]]
 T = TypeVar("T")
 
 USER_AGENT = "auditkit/0.1 (+python-requests)"
@@ -184,7 +193,7 @@ class ApiClient:
 
     # ------------------------------------------------------------------ one request
 
-    def _send(self, url: str, params: Mapping[str, str], expire: Any) -> tuple[Any, bool]:
+    def _send(self, url: str, params: Params, expire: Any) -> tuple[Any, bool]:
         """One GET; returns the response and whether it came from the cache."""
         timeout = (min(10.0, self.retry.timeout), self.retry.timeout)
         # A requests-cache CachedSession when cached: its get takes expire_after, only_if_cached.
@@ -219,7 +228,7 @@ class ApiClient:
         kwargs = {"expire_after": expire} if self.cached else {}
         return get(url, params=params, headers=self._headers, timeout=timeout, **kwargs), False
 
-    def get_page(self, path: str, params: Mapping[str, str], *, cacheable: bool) -> Page:
+    def get_page(self, path: str, params: Params, *, cacheable: bool) -> Page:
         """GET one page, retrying as :class:`RetryPolicy` says.
 
         Raises
@@ -301,7 +310,7 @@ class ApiClient:
             return _Retry(TransportError(f"connection to {url} failed: {type(exc).__name__}"))
         return TransportError(f"request to {url} failed: {type(exc).__name__}")
 
-    def _attempt(self, url: str, params: Mapping[str, str], expire: Any) -> Page:
+    def _attempt(self, url: str, params: Params, expire: Any) -> Page:
         failure: Exception | None = None
         try:
             response, from_cache = self._send(url, params, expire)
@@ -318,10 +327,10 @@ class ApiClient:
             if payload.success is True:
                 if payload.ids is None:
                     raise APIError("response 'result' is not a list", status=status, url=url)
-                asked = str(params.get("per_page", ""))
-                if asked.isdigit() and len(payload) > int(asked):  # a cached page, or no adapter
+                size = page_size_asked(params)
+                if size is not None and len(payload) > size[1]:  # a cached page, or no adapter
                     raise APIError(
-                        f"the server sent {len(payload)} entries on a page of per_page={asked}; "
+                        f"the server sent {len(payload)} entries on a page of {size[0]}={size[1]}; "
                         "refusing a page larger than asked",
                         status=status,
                         url=url,
@@ -362,7 +371,7 @@ class ApiClient:
                 url=url,
             )
 
-    def stream_to(self, path: str, params: Mapping[str, str], write: Callable[[bytes], Any]) -> int:
+    def stream_to(self, path: str, params: Params, write: Callable[[bytes], Any]) -> int:
         """GET ``path`` without caching and hand the body to ``write`` in chunks.
 
         Returns the number of bytes written. Errors are raised before anything is written.
@@ -370,9 +379,7 @@ class ApiClient:
         url = f"{self.base_url}{path}"
         return self._retrying(lambda: self._stream_once(url, params, write))
 
-    def _stream_once(
-        self, url: str, params: Mapping[str, str], write: Callable[[bytes], Any]
-    ) -> int:
+    def _stream_once(self, url: str, params: Params, write: Callable[[bytes], Any]) -> int:
         started = time.monotonic()
         limit = self.retry.timeout
         try:
@@ -407,7 +414,7 @@ class ApiClient:
             reason = str(exc) if isinstance(exc, _Overdue) else type(exc).__name__
             raise TransportError(f"export from {url} failed: {reason}") from None
 
-    def _stream(self, url: str, params: Mapping[str, str]) -> Any:
+    def _stream(self, url: str, params: Params) -> Any:
         if self.pace is not None:
             self.pace()
         self.stats.add(requests=1)

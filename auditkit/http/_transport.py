@@ -136,15 +136,32 @@ def _tracked_pools(live: weakref.WeakSet[Any], lock: threading.Lock) -> dict[str
     return {"http": Pool, "https": SecurePool}
 
 
-def _per_page_asked(url: str | None) -> int | None:
-    """The ``per_page`` a request URL asks for, if any."""
+#: Cloudflare's names for a page's size: ``per_page`` (v4 lists), ``limit`` (cursor lists).
+PAGE_SIZE_PARAMS = ("per_page", "limit")
+
+
+def page_size_asked(params: Mapping[str, Any]) -> tuple[str, int] | None:
+    """The page size a request asks for, and under which name (``None`` if it asks for none).
+
+    Examples
+    --------
+    >>> page_size_asked({"per_page": "50"}), page_size_asked({"limit": ["10"]})
+    (('per_page', 50), ('limit', 10))
+    """
+    for name in PAGE_SIZE_PARAMS:
+        value = params.get(name)
+        if isinstance(value, list | tuple):
+            value = value[0] if value else None
+        if isinstance(value, str) and value.isdigit():
+            return name, int(value)
+    return None
+
+
+def _page_size_in(url: str | None) -> tuple[str, int] | None:
+    """:func:`page_size_asked` of a request URL's query."""
     from urllib.parse import parse_qs
 
-    values = parse_qs(urlsplit(url or "").query).get("per_page")
-    try:
-        return int(values[0]) if values else None
-    except ValueError:
-        return None
+    return page_size_asked(parse_qs(urlsplit(url or "").query))
 
 
 def _read_part(raw: Any, sock: Any, size: int, deadline: float | None, overdue: str) -> bytes:
@@ -191,7 +208,7 @@ class _WholeBodyAdapter(HTTPAdapter):
     - **Size.** A body longer than :data:`MAX_BODY_BYTES` is refused from its
       ``Content-Length`` before any of it is read, or as soon as the bytes read
       (after decompression) pass the limit; a page with more entries than its
-      ``per_page`` asked is refused too. Both raise :class:`_Rejected` (an
+      ``per_page`` (or ``limit``) asked is refused too. Both raise :class:`_Rejected` (an
       ``APIError`` for the caller, not retried: the server would say it again),
       before requests-cache could store the response.
     - **Halt.** :meth:`halt` (an interrupted load) shuts down every socket the
@@ -264,13 +281,14 @@ class _WholeBodyAdapter(HTTPAdapter):
         response._content_consumed = True  # type: ignore[attr-defined]
         if self.halted.is_set():
             raise _Halted("the load was stopped")
-        asked = _per_page_asked(request.url)
-        if asked is not None and response.status_code == 200:
+        size = _page_size_in(request.url)
+        if size is not None and response.status_code == 200:
+            name, asked = size
             sent = len(decoded(response, self.decode))  # decoded once, kept on the response
             if sent > asked:
                 raise _Rejected(
                     APIError(
-                        f"the server sent {sent} entries on a page of per_page={asked}; "
+                        f"the server sent {sent} entries on a page of {name}={asked}; "
                         "refusing a page larger than asked",
                         status=200,
                         url=request.url.split("?")[0] if request.url else None,

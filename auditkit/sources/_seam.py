@@ -8,8 +8,9 @@ archive next) seen through five things:
   time bounds, the order and the page size;
 - its **decoder**: one response body to an :class:`~auditkit.http.Envelope`
   (the transport's checks and the cache's filter read the envelope through it);
-- its **record layout**: how decoded pages become typed rows of
-  :data:`auditkit.frame.COLUMNS` (:meth:`Source.rows_of`);
+- its **record layout**: its frame schema (:attr:`Source.schema`; v1's is
+  :data:`auditkit.frame.COLUMNS`) and how decoded pages become typed rows of
+  it (:meth:`Source.rows_of`);
 - its **pager**: every page of one time window, in order, once each, with a
   stop rule that cannot loop (:meth:`Source.pages`), and the oldest entry of
   a window (:meth:`Source.oldest_when`, the load's probe);
@@ -23,7 +24,7 @@ source the rest. Adding a source is a folder beside ``v1/`` that provides a
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from typing import Any, Protocol, TypeVar
 
@@ -31,6 +32,7 @@ import pandas as pd
 
 from .._windows import Window
 from ..frame._chunk import Chunk
+from ..frame._schema import Schema
 from ..http import ApiClient, Envelope, Page
 
 __all__ = ["Query", "Source"]
@@ -74,8 +76,8 @@ class Query(Protocol):
         """What the path reads, e.g. ``"user"`` or ``"account"``."""
         ...
 
-    def filter_params(self) -> dict[str, str]:
-        """Wire parameters for every filter except time bounds and paging."""
+    def filter_params(self) -> Mapping[str, str | list[str]]:
+        """Wire parameters for every filter except time bounds and paging (a list: repeated)."""
         ...
 
     def describe(self) -> dict[str, Any]:
@@ -95,6 +97,8 @@ class Source(Protocol[Q]):
     retention_months: int
     #: Largest page size the server accepts.
     max_per_page: int
+    #: The frame's columns for this source's records (:data:`auditkit.frame.V1`, ``V2``, ...).
+    schema: Schema
 
     def build_query(self, filters: dict[str, Any], per_page: int) -> Q:
         """Validate the load's ``filters`` and ``per_page`` into this source's query."""

@@ -22,13 +22,15 @@ from typing import Any
 
 import pandas as pd
 
-from ..._query import MAX_PER_PAGE
+from ..._query import MAX_PER_PAGE, foreign_filters
 from ..._windows import RETENTION_MONTHS, Window
+from ...errors import InvalidParameterError
 from ...frame._chunk import Chunk
+from ...frame._schema import V1, Schema
 from ...http import ApiClient, Envelope, Page
 from .._seam import Source
 from ._pager import iter_pages, oldest_when
-from ._query import AuditLogQuery
+from ._query import V1_FILTER_NAMES, AuditLogQuery
 from ._wire import Payload, decode_body, rows_of
 
 __all__ = ["SOURCE", "AuditLogQuery", "Payload", "V1Source", "decode_body", "rows_of"]
@@ -40,10 +42,22 @@ class V1Source:
     name = "v1"
     retention_months = RETENTION_MONTHS
     max_per_page = MAX_PER_PAGE
+    schema: Schema = V1
 
     def build_query(self, filters: dict[str, Any], per_page: int) -> AuditLogQuery:
-        """:meth:`AuditLogQuery.build`."""
-        return AuditLogQuery.build(**filters, per_page=per_page)
+        """:meth:`AuditLogQuery.build` of the v1 filters among ``filters``.
+
+        A filter only v2 has, set to anything but its default, or an ``exclude``, is an
+        :class:`~auditkit.errors.InvalidParameterError` naming it and the API.
+        """
+        foreign_filters(filters, "v1")
+        if filters.get("exclude") is not None:
+            raise InvalidParameterError(
+                "exclude", "is only for api='v2' (v1 has no negated filters)"
+            )
+        return AuditLogQuery.build(
+            **{k: v for k, v in filters.items() if k in V1_FILTER_NAMES}, per_page=per_page
+        )
 
     def decode(self, body: bytes) -> Envelope:
         """:func:`decode_body`."""

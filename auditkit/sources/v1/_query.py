@@ -18,8 +18,12 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ..._query import FILTER_NAMES, FILTERS, MAX_PER_PAGE
+from ..._query import FILTERS, MAX_PER_PAGE, Filter
 from ...errors import InvalidParameterError
+
+#: The filters v1 has (:data:`auditkit._query.FILTERS` with a v1 check).
+V1_FILTERS: tuple[Filter, ...] = tuple(f for f in FILTERS if f.check is not None)
+V1_FILTER_NAMES: tuple[str, ...] = tuple(f.name for f in V1_FILTERS)
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ class AuditLogQuery:
 
     @classmethod
     def build(cls, *, per_page: int = MAX_PER_PAGE, **filters: Any) -> AuditLogQuery:
-        """Validate every filter (:data:`FILTERS`) and ``per_page``; raise
+        """Validate every v1 filter (:data:`V1_FILTERS`) and ``per_page``; raise
         :class:`InvalidParameterError` naming the first bad one.
 
         Examples
@@ -59,11 +63,15 @@ class AuditLogQuery:
         auditkit.errors.InvalidParameterError: actor: is not a filter (filters: since, before, actor_email, actor_ip, action_type, zone_name, id, direction, hide_user_logs, account_id)
         """
         for name in filters:
-            if name not in FILTER_NAMES:
+            if name not in V1_FILTER_NAMES:
                 raise InvalidParameterError(
-                    name, f"is not a filter (filters: {', '.join(FILTER_NAMES)})"
+                    name, f"is not a filter (filters: {', '.join(V1_FILTER_NAMES)})"
                 )
-        clean = {f.name: f.check(filters.get(f.name, f.default), f.name) for f in FILTERS}
+        clean = {
+            f.name: f.check(filters.get(f.name, f.default), f.name)
+            for f in V1_FILTERS
+            if f.check is not None
+        }
         since_ts, before_ts = clean["since"], clean["before"]
         if since_ts is not None and before_ts is not None and since_ts >= before_ts:
             raise InvalidParameterError(
@@ -91,9 +99,9 @@ class AuditLogQuery:
         return "user" if self.account_id is None else "account"
 
     def filter_params(self) -> dict[str, str]:
-        """Wire parameters for every filter except time bounds and paging (:data:`FILTERS`)."""
+        """Wire parameters for every filter except time bounds and paging (:data:`V1_FILTERS`)."""
         params: dict[str, str] = {}
-        for f in FILTERS:
+        for f in V1_FILTERS:
             value = getattr(self, f.name)
             if f.wire is None or value is None or value is False:
                 continue
