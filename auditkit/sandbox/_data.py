@@ -66,7 +66,7 @@ from auditkit.sandbox._routine import Routine
 from auditkit.sandbox._story import Story
 from auditkit.sandbox._times import parse_anchor
 
-__all__ = ["generate_records", "live_record"]
+__all__ = ["date_template", "generate_records", "history_start", "live_record", "when_text"]
 
 # The template is kept as compact JSON bytes (dict key order preserved) and decoded
 # afresh per call; msgspec's codecs are thread-safe, so one of each is shared.
@@ -124,15 +124,32 @@ def generate_records(
     >>> sorted({r["actor"]["type"] for r in recs})
     ['Cloudflare', 'admin', 'system', 'user']
     """
+    return date_template(_template(seed, account_id), anchor)
+
+
+def history_start(anchor: datetime | date | str | None) -> datetime:
+    """The naive UTC datetime of offset 0 of a template dated for ``anchor``.
+
+    Day 0 of the template is a Monday and its hours are UTC hours: the history starts at
+    midnight on a real Monday (the data then ends up to a week before the anchor), so
+    that weekends fall on Saturdays and Sundays and office hours on office hours.
+    """
     base = parse_anchor(anchor).replace(tzinfo=None) - timedelta(microseconds=SPAN)
-    # Day 0 of the template is a Monday and its hours are UTC hours: start the history
-    # at midnight on a real Monday (the data then ends up to a week before the anchor),
-    # so that weekends fall on Saturdays and Sundays and office hours on office hours.
     base = base.replace(hour=0, minute=0, second=0, microsecond=0)
-    base -= timedelta(days=base.weekday())
+    return base - timedelta(days=base.weekday())
+
+
+def when_text(base: datetime, offset_us: int) -> str:
+    """``when`` of the entry ``offset_us`` microseconds after ``base``."""
+    return (base + timedelta(microseconds=offset_us)).isoformat() + "Z"
+
+
+def date_template(template: bytes, anchor: datetime | date | str | None) -> list[dict[str, Any]]:
+    """The records of a v1 ``template`` (JSON of ``[[offset_us, record], ...]``), dated."""
+    base = history_start(anchor)
     out: list[dict[str, Any]] = []
-    for at, rec in _DECODE.decode(_template(seed, account_id)):
-        rec["when"] = (base + timedelta(microseconds=at)).isoformat() + "Z"
+    for at, rec in _DECODE.decode(template):
+        rec["when"] = when_text(base, at)
         out.append(rec)
     return out
 

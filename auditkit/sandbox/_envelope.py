@@ -9,6 +9,7 @@ raises for a 400.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +43,9 @@ class Response:
 
     The server sends ``Content-Type``, ``Content-Length`` and ``CF-RAY``, then
     ``headers`` in order, then ``body``. ``drop`` (set by the ``drop_connection`` fault)
-    sends half the body and closes the connection.
+    sends half the body and closes the connection. ``same_page``, on a v2 page, builds
+    the body again with a cursor leading back to this same page (what the
+    ``repeat_cursor`` fault sends).
     """
 
     status: int
@@ -50,6 +53,7 @@ class Response:
     content_type: str = "application/json"
     headers: list[tuple[str, str]] = field(default_factory=list)
     drop: bool = False
+    same_page: Callable[[], bytes] | None = None
 
 
 class BadRequest(Exception):

@@ -1,14 +1,16 @@
 """Fault injection: :class:`SandboxFaults`, and how faults alter the sandbox's answers.
 
-Faults count audit-log requests only (routed audit-log paths answered by GET, whatever
-their auth), and fire before auth and validation: :func:`apply_faults` wraps the
-serving of each such request (see :func:`auditkit.sandbox._semantics.answer`). In
-order: ``latency`` sleeps; the next queued one-shot fault either replaces the answer
-(``rate_limit``: 429 with ``Retry-After``; ``server_error``: a 5xx, HTML or JSON) or
-alters it (``truncate_json``: half the body; ``drop_connection``: half the body, then
-the socket is closed; ``success_false``: 200 with ``"success": false``); then
-``write_during_load`` inserts its records (:class:`LiveWriter`) before the response is
-sent.
+Faults count audit-log requests only (routed v1 and v2 audit-log paths answered by GET,
+whatever their auth; not ``/accounts``), and fire before auth and validation:
+:func:`apply_faults` wraps the serving of each such request (see
+:func:`auditkit.sandbox._semantics.answer`). In order: ``latency`` sleeps; the next
+queued one-shot fault either replaces the answer (``rate_limit``: 429 with
+``Retry-After``; ``server_error``: a 5xx, HTML or JSON) or alters it (``truncate_json``:
+half the body; ``drop_connection``: half the body, then the socket is closed;
+``success_false``: 200 with ``"success": false``; ``repeat_cursor``: a v2 page whose
+cursor leads back to the same page); then ``write_during_load`` inserts its records
+(:class:`LiveWriter`, into the first account's v1 log and, read as v2, its v2 log)
+before the response is sent.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from auditkit.sandbox._auth import Auth
 from auditkit.sandbox._data import live_record
@@ -72,10 +74,11 @@ class SandboxFaults:
     """Thread-safe fault knobs of a :class:`Sandbox`.
 
     One-shot faults (``rate_limit``, ``server_error``, ``drop_connection``,
-    ``truncate_json``, ``success_false``) are queued in the order they are armed; each
-    audit-log request consumes one from the head of the queue, so
-    ``faults.rate_limit(2).server_error(1)`` gives 429, 429, 503, then normal answers.
-    Only audit-log requests count (any other path neither consumes nor triggers).
+    ``truncate_json``, ``success_false``, ``repeat_cursor``) are queued in the order
+    they are armed; each audit-log request (v1 or v2) consumes one from the head of the
+    queue, so ``faults.rate_limit(2).server_error(1)`` gives 429, 429, 503, then normal
+    answers. Only audit-log requests count (any other path, ``/accounts`` included,
+    neither consumes nor triggers).
     ``latency`` and ``write_during_load`` stay in force until :meth:`reset`.
 
     Examples
@@ -241,6 +244,31 @@ class SandboxFaults:
         """
         return self._arm(_Armed("success_false", n))
 
+    def repeat_cursor(self, n: int = 1) -> Self:
+        """Hand back, on the next ``n`` audit-log requests, the cursor that led to the page.
+
+        A v2 page then carries (where the sandbox puts cursors) the request's own cursor,
+        or for a first page one that leads to the first page again, even on the last
+        page: a client that follows it gets the same records again, forever, unless it
+        notices. A v1 page or an error is left as it is (the fault is still used up).
+
+        Parameters
+        ----------
+        n
+            Number of requests.
+
+        Returns
+        -------
+        SandboxFaults
+            ``self``, for chaining.
+
+        Examples
+        --------
+        >>> SandboxFaults().repeat_cursor(2).pending
+        [('repeat_cursor', 2)]
+        """
+        return self._arm(_Armed("repeat_cursor", n))
+
     def write_during_load(
         self,
         every: int = 1,
@@ -373,7 +401,10 @@ def _server_error(armed: _Armed) -> Response:
 def _mangle(armed: _Armed, resp: Response) -> Response:
     if armed.kind == "success_false":
         return envelope_error(200, 1000, "Internal error")
-    if armed.kind == "truncate_json":
+    if armed.kind == "repeat_cursor":
+        if resp.same_page is not None:
+            resp.body = resp.same_page()
+    elif armed.kind == "truncate_json":
         resp.body = resp.body[: len(resp.body) // 2]
     elif armed.kind == "drop_connection":
         resp.drop = True
@@ -420,10 +451,19 @@ class LiveWriter:
 
     Its records come from :func:`~auditkit.sandbox._data.live_record` with a random
     generator seeded by the sandbox's seed; ``"past"`` ones go 1 ms apart just below
-    ``past_ref_ns`` (the newest record the sandbox started with).
+    ``past_ref_ns`` (the newest record the sandbox started with). ``mirror``, if given,
+    is called with each batch after it is stored (the sandbox adds them to the v2 log).
     """
 
-    def __init__(self, store: Store, ident: Identity, seed: int, past_ref_ns: int) -> None:
+    def __init__(
+        self,
+        store: Store,
+        ident: Identity,
+        seed: int,
+        past_ref_ns: int,
+        mirror: Callable[[list[dict[str, Any]]], None] | None = None,
+    ) -> None:
+        self._mirror = mirror
         self._store = store
         self._ident = ident
         self._rng = random.Random(f"auditkit-sandbox-live:{seed}")
@@ -446,3 +486,5 @@ class LiveWriter:
                     text = format_when(datetime.now(UTC))
                 recs.append(live_record(self._rng, text, self._ident))
         self._store.add(recs)
+        if self._mirror is not None:
+            self._mirror(recs)

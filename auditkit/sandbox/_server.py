@@ -1,15 +1,18 @@
 """The sandbox's socket server: Cloudflare's audit-log endpoints on loopback.
 
 A :class:`Sandbox` (create it with :func:`start`) is a real HTTP/1.1 server (stdlib
-``ThreadingHTTPServer``, one daemon thread per connection) that serves
-``GET {base}/user/audit_logs`` and ``GET {base}/accounts/{account_id}/audit_logs`` with
-``base = http://<host>:<port>/client/v4``. The handler only reads requests and writes
+``ThreadingHTTPServer``, one daemon thread per connection) that serves, under
+``base = http://<host>:<port>/client/v4``, Audit Logs v1 (``GET {base}/user/audit_logs``
+and ``GET {base}/accounts/{account_id}/audit_logs``), Audit Logs v2 (``GET
+{base}/accounts/{account_id}/logs/audit``, ``.../logs/audit/product_categories`` and
+``GET {base}/organizations/{organization_id}/logs/audit``) and ``GET {base}/accounts``,
+for one or more accounts (``accounts=N``). The handler only reads requests and writes
 responses: what to answer is :func:`auditkit.sandbox._semantics.answer`'s, with the
 sandbox's :class:`~auditkit.sandbox._faults.SandboxFaults` around it. Every response
 carries a random ``CF-RAY`` header; HEAD gets the headers only.
 
 ``sb.requests`` logs every request (:class:`RequestLog`: method, path, params, which
-auth headers were present, status, fault); secret header values are never stored, and
+auth headers were present, status, fault, API); secret header values are never stored, and
 query parameters that look like secrets or carry one of the sandbox's secrets are
 redacted.
 
@@ -28,211 +31,28 @@ Examples
 from __future__ import annotations
 
 import contextlib
-import functools
+import copy
 import logging
-import random
 import socket
 import threading
-import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, Literal, Self
-from urllib.parse import urlsplit
+from typing import Any, Self
 
-from auditkit.sandbox._auth import (
-    DEFAULT_API_KEY,
-    DEFAULT_EMAIL,
-    DEFAULT_TOKEN,
-    Credentials,
-    auth_scheme,
-    redact,
-)
-from auditkit.sandbox._data import generate_records
-from auditkit.sandbox._envelope import API_PREFIX, Response
-from auditkit.sandbox._faults import LiveWriter, SandboxFaults, apply_faults
+from auditkit.sandbox._auth import DEFAULT_API_KEY, DEFAULT_EMAIL, DEFAULT_TOKEN, Credentials
+from auditkit.sandbox._envelope import API_PREFIX
+from auditkit.sandbox._faults import LiveWriter, SandboxFaults
+from auditkit.sandbox._handler import RequestLog, Server
 from auditkit.sandbox._people import Identity, identity
-from auditkit.sandbox._semantics import Request, Site, answer, parse_target
-from auditkit.sandbox._store import Store
+from auditkit.sandbox._semantics import Site
 from auditkit.sandbox._times import parse_anchor
+from auditkit.sandbox._v2 import CursorEnd, CursorStyle, V2Options
+from auditkit.sandbox._world import World
 
 __all__ = ["RequestLog", "Sandbox", "start"]
 
 log = logging.getLogger("auditkit.sandbox")
-
-
-# ---------------------------------------------------------------------------
-# request log
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RequestLog:
-    """One request the sandbox served. Never holds a secret header value.
-
-    Supports attribute access (``r.status``) and item access (``r["status"]``).
-
-    Attributes
-    ----------
-    method, path
-        HTTP method and URL path (no query string).
-    params
-        Query parameters (last value wins); secret-looking values are redacted.
-    status
-        HTTP status sent (200 for ``drop_connection``, whose body is cut).
-    audit_log
-        Whether the path is an audit-log endpoint (what fault knobs count).
-    scope
-        ``"user"``, ``"account"`` or ``None``.
-    has_authorization, has_x_auth_email, has_x_auth_key
-        Which auth headers were present.
-    auth_scheme
-        First word of the ``Authorization`` header (e.g. ``"Bearer"``), if any.
-    auth
-        The credential accepted: ``"token"``, ``"key"`` or ``None``.
-    fault
-        Name of the fault applied (``"rate_limit"``, ...), if any.
-    time
-        ``time.time()`` when the request was answered.
-    """
-
-    method: str
-    path: str
-    params: dict[str, str]
-    status: int
-    audit_log: bool
-    scope: Literal["user", "account"] | None
-    has_authorization: bool
-    has_x_auth_email: bool
-    has_x_auth_key: bool
-    auth_scheme: str | None
-    auth: Literal["token", "key"] | None
-    fault: str | None
-    time: float
-
-    def __getitem__(self, key: str) -> Any:
-        try:
-            return getattr(self, key)
-        except AttributeError:
-            raise KeyError(key) from None
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """Dict-style access with a default."""
-        return getattr(self, key, default)
-
-
-# ---------------------------------------------------------------------------
-# HTTP
-# ---------------------------------------------------------------------------
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
-    sandbox: Sandbox
-
-    def __init__(self, addr: tuple[str, int], sandbox: Sandbox) -> None:
-        if ":" in addr[0]:
-            self.address_family = socket.AF_INET6
-        self.sandbox = sandbox
-        self.open_sockets: set[socket.socket] = set()
-        self.sockets_lock = threading.Lock()
-        super().__init__(addr, _Handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "auditkit-sandbox"
-    sys_version = ""
-    timeout = 60
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's
-        # algorithm plus the client's delayed ACK add ~40 ms to every response.
-        with contextlib.suppress(OSError):
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with self.server.sockets_lock:
-            self.server.open_sockets.add(self.connection)
-
-    def finish(self) -> None:
-        with contextlib.suppress(OSError):
-            super().finish()
-        with self.server.sockets_lock:
-            self.server.open_sockets.discard(self.connection)
-
-    def version_string(self) -> str:
-        return self.server_version
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        # The request line may carry secrets in its query string: log the path only.
-        log.debug("%s %s -> %s", self.command, urlsplit(self.path).path, code)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("sandbox: " + format, *args)
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
-
-    # -------------------------------------------------------------------------
-    def _handle(self) -> None:
-        sb = self.server.sandbox
-        self._drain_body()
-        path, params = parse_target(self.path)
-        outcome = answer(
-            Request(self.command, path, params, self.headers),
-            sb._site(),
-            around=functools.partial(apply_faults, sb.faults, sb._live.write),
-        )
-        sb._log(
-            RequestLog(
-                method=self.command,
-                path=path,
-                params=redact(params, (sb.token, sb.api_key)),
-                status=outcome.response.status,
-                audit_log=outcome.scope is not None,
-                scope=outcome.scope,
-                has_authorization="Authorization" in self.headers,
-                has_x_auth_email="X-Auth-Email" in self.headers,
-                has_x_auth_key="X-Auth-Key" in self.headers,
-                auth_scheme=auth_scheme(self.headers.get("Authorization")),
-                auth=outcome.auth,
-                fault=outcome.fault,
-                time=time.time(),
-            )
-        )
-        self._send(outcome.response)
-
-    def _drain_body(self) -> None:
-        length = self.headers.get("Content-Length")
-        if length and length.isdigit() and int(length) > 0:
-            self.rfile.read(int(length))
-        elif self.headers.get("Transfer-Encoding"):
-            self.close_connection = True
-
-    def _send(self, resp: Response) -> None:
-        self.send_response(resp.status)
-        self.send_header("Content-Type", resp.content_type)
-        self.send_header("Content-Length", str(len(resp.body)))
-        self.send_header("CF-RAY", f"{random.getrandbits(64):016x}-SBX")
-        for name, value in resp.headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command == "HEAD":
-            return
-        if resp.drop:
-            self.wfile.write(resp.body[: len(resp.body) // 2])
-            self.wfile.flush()
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        self.wfile.write(resp.body)
 
 
 # ---------------------------------------------------------------------------
@@ -254,7 +74,18 @@ class Sandbox:
     email, api_key : str
         Legacy credentials accepted as ``X-Auth-Email`` + ``X-Auth-Key``.
     account_id : str
-        The one account served at ``/accounts/{account_id}/audit_logs``.
+        The first account (v1's user scope serves its records).
+    account_ids : list of str
+        Every account served (``account_id`` first), for ``/accounts/{id}/audit_logs``
+        and ``/accounts/{id}/logs/audit``.
+    organization_id : str
+        The organization of every account (``/organizations/{id}/logs/audit``).
+    v2_cursor : str
+        Where v2 pages put their cursor: ``"after"`` (``result_info.cursors.after``),
+        ``"cursor"`` (``result_info.cursor``) or ``"both"``; settable.
+    v2_cursor_end : str
+        What the last v2 page says of the cursor: ``"omit"`` (nothing) or ``"empty"``
+        (``""``); settable.
     user_id : str
         Id of the token's user (``michelle`` in the synthetic data).
     anchor : datetime
@@ -272,6 +103,9 @@ class Sandbox:
     >>> with sandbox.start(records=[]) as sb:
     ...     sb.base_url.endswith("/client/v4")
     True
+    >>> with sandbox.start(anchor="2026-10-01", accounts=2) as sb:
+    ...     (len(sb.account_ids), sb.account_ids[0] == sb.account_id)
+    (2, True)
     """
 
     def __init__(
@@ -287,6 +121,10 @@ class Sandbox:
         api_key: str | None = None,
         account_id: str | None = None,
         latency: float = 0.0,
+        accounts: int = 1,
+        v2_records: Iterable[Mapping[str, Any]] | None = None,
+        v2_cursor: CursorStyle = "after",
+        v2_cursor_end: CursorEnd = "omit",
     ) -> None:
         self.seed = seed
         self.anchor = parse_anchor(anchor)
@@ -297,21 +135,31 @@ class Sandbox:
         self.email = email or DEFAULT_EMAIL
         self.api_key = api_key or DEFAULT_API_KEY
         self.faults = SandboxFaults(latency)
-        if records is None:
-            recs = generate_records(seed, self.anchor, account_id=account_id)
-        else:
-            recs = [_as_record(record) for record in records]
-        self._store = Store(recs, self.identity.user_ids)
+        self.v2_cursor = v2_cursor
+        self.v2_cursor_end = v2_cursor_end
+        self._site_options()  # validates both
+        self._world = World(
+            seed,
+            self.anchor,
+            accounts,
+            account_id,
+            None if records is None else [_as_record(record) for record in records],
+            None if v2_records is None else [_as_record(record) for record in v2_records],
+        )
+        self.account_ids: list[str] = [acct.id for acct in self._world.accounts]
+        self.organization_id: str = self._world.organization_id
+        self._store = self._world.first.store
         newest = self._store.newest_ns()
         self._live = LiveWriter(
             self._store,
             self.identity,
             seed,
             newest if newest is not None else int(self.anchor.timestamp()) * 1_000_000_000,
+            mirror=self._world.mirror,
         )
         self._requests: list[RequestLog] = []
         self._requests_lock = threading.Lock()
-        self._server = _Server((host, port), self)
+        self._server = Server((host, port), self)
         self.host = host
         self.port: int = self._server.server_address[1]
         url_host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
@@ -403,11 +251,53 @@ class Sandbox:
     # -- data -----------------------------------------------------------------------
     @property
     def records(self) -> list[dict[str, Any]]:
-        """The records served, newest first (by ``when``, then ``id``); a new list."""
+        """The first account's v1 records, newest first (by ``when``, then ``id``); a new list."""
         return self._store.records()
 
+    @property
+    def v2_records(self) -> list[dict[str, Any]]:
+        """The first account's v2 records, newest first (by ``action.time``, then ``id``)."""
+        return self._world.first.v2.records()
+
+    @property
+    def accounts(self) -> list[dict[str, Any]]:
+        """The account objects ``GET /accounts`` lists, in order (copies).
+
+        Examples
+        --------
+        >>> from auditkit import sandbox
+        >>> with sandbox.start(anchor="2026-10-01", accounts=2) as sb:
+        ...     [a["name"] for a in sb.accounts]
+        ['Example Corp', 'Northwind Traders']
+        """
+        return [copy.deepcopy(dict(acct.info)) for acct in self._world.accounts]
+
+    def records_of(self, account_id: str) -> list[dict[str, Any]]:
+        """The v1 records of account ``account_id``, newest first; ``KeyError`` if not served."""
+        return self._world.account(account_id).store.records()
+
+    def v2_records_of(self, scope_id: str) -> list[dict[str, Any]]:
+        """The v2 records of an account, or of the organization (``organization_id``).
+
+        Newest first (by ``action.time``, then ``id``); ``KeyError`` for an id not served.
+
+        Examples
+        --------
+        >>> from auditkit import sandbox
+        >>> with sandbox.start(anchor="2026-10-01", accounts=2) as sb:
+        ...     org = sb.v2_records_of(sb.organization_id)
+        ...     len(org) == sum(len(sb.v2_records_of(a)) for a in sb.account_ids)
+        True
+        """
+        if scope_id == self.organization_id:
+            return self._world.organization.records()
+        return self._world.account(scope_id).v2.records()
+
     def add_records(self, records: Iterable[Mapping[str, Any]]) -> None:
-        """Insert records; they are served from the next request on.
+        """Insert v1 records into the first account; they are served from the next request on.
+
+        While the first account's v2 log is derived from its v1 log (no ``v2_records=``
+        given), they are added to it too, read as v2.
 
         Parameters
         ----------
@@ -419,14 +309,56 @@ class Sandbox:
         >>> from auditkit import sandbox
         >>> with sandbox.start(records=[]) as sb:
         ...     sb.add_records([{"id": "x", "when": "2026-10-01T00:00:00Z"}])
-        ...     len(sb.records)
-        1
+        ...     (len(sb.records), len(sb.v2_records))
+        (1, 1)
         """
-        self._store.add([_as_record(record) for record in records])
+        batch = [_as_record(record) for record in records]
+        self._store.add(batch)
+        self._world.mirror(batch)
+
+    def add_v2_records(
+        self, records: Iterable[Mapping[str, Any]], account_id: str | None = None
+    ) -> None:
+        """Insert v2 records into an account (default the first) and the organization.
+
+        Parameters
+        ----------
+        records
+            v2 record dicts (stored as given, served exactly as stored; the
+            organization serves copies with ``organization{id}`` added).
+        account_id
+            One of :attr:`account_ids`; default :attr:`account_id`.
+
+        Examples
+        --------
+        >>> from auditkit import sandbox
+        >>> with sandbox.start(records=[]) as sb:
+        ...     sb.add_v2_records([{"id": "x", "action": {"time": "2026-10-01T00:00:00Z"}}])
+        ...     [r["id"] for r in sb.v2_records]
+        ['x']
+        """
+        self._world.add_v2([_as_record(record) for record in records], account_id)
+
+    def _site_options(self) -> V2Options:
+        if self.v2_cursor not in ("after", "cursor", "both"):
+            raise ValueError(
+                f"v2_cursor must be 'after', 'cursor' or 'both', not {self.v2_cursor!r}"
+            )
+        if self.v2_cursor_end not in ("omit", "empty"):
+            raise ValueError(f"v2_cursor_end must be 'omit' or 'empty', not {self.v2_cursor_end!r}")
+        return V2Options(self.v2_cursor, self.v2_cursor_end)
 
     def _site(self) -> Site:
         """What the request semantics serve, as configured now."""
-        return Site(self._store, Credentials(self.token, self.email, self.api_key), self.account_id)
+        return Site(
+            self._store,
+            Credentials(self.token, self.email, self.api_key),
+            self.account_id,
+            self._world.accounts,
+            self.organization_id,
+            self._world.organization,
+            self._site_options(),
+        )
 
     # -- request log ------------------------------------------------------------------
     @property
@@ -477,6 +409,10 @@ def start(
     api_key: str | None = None,
     account_id: str | None = None,
     latency: float = 0.0,
+    accounts: int = 1,
+    v2_records: Iterable[Mapping[str, Any]] | None = None,
+    v2_cursor: CursorStyle = "after",
+    v2_cursor_end: CursorEnd = "omit",
 ) -> Sandbox:
     """Start a sandbox on a background thread and return it.
 
@@ -497,9 +433,21 @@ def start(
         Legacy credentials to accept; default :data:`DEFAULT_EMAIL` /
         :data:`DEFAULT_API_KEY`.
     account_id
-        The account served; default the seed's (``sb.account_id``).
+        The first account's id; default the seed's (``sb.account_id``).
     latency
         Initial ``faults.latency`` in seconds.
+    accounts
+        How many accounts to serve (1..100): the first one is the synthetic account (or
+        ``records``), exactly as with one; accounts 2..N have ids, names and (smaller)
+        histories of their own (``sb.account_ids``, ``sb.accounts``).
+    v2_records
+        Serve these Audit Logs v2 records for the first account, instead of its v1
+        records read as v2 (:func:`generate_v2_records` for the synthetic account).
+    v2_cursor
+        Where v2 pages put the next cursor: ``"after"`` (``result_info.cursors.after``,
+        what the newest SDKs read), ``"cursor"`` (``result_info.cursor``) or ``"both"``.
+    v2_cursor_end
+        The last v2 page's cursor: ``"omit"`` (no cursor key) or ``"empty"`` (``""``).
 
     Returns
     -------
@@ -525,4 +473,8 @@ def start(
         api_key=api_key,
         account_id=account_id,
         latency=latency,
+        accounts=accounts,
+        v2_records=v2_records,
+        v2_cursor=v2_cursor,
+        v2_cursor_end=v2_cursor_end,
     )._start()
