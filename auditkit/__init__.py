@@ -23,7 +23,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import _accessor  # noqa: F401  (registers the df.audit accessor)
-from ._load import export_audit_logs, load_audit_logs
+from ._export import export_audit_logs
+from ._load import load_audit_logs
 from .analysis import (
     DEFAULT_RULES,
     BurstRule,

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import tempfile
+import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from ._paging import _fetch_windows, _finish
 from ._progress import Progress, check_progress
 from ._query import MAX_PER_PAGE, TimeLike, filter_values
 from ._windows import SETTLE, Window, month_start, plan_windows, retention_floor
-from .errors import CacheError, InvalidParameterError
+from .errors import AuthenticationError, CacheError, InvalidParameterError
 from .frame._chunk import Chunk, chunks_to_frame
 from .http import (
     ApiClient,
@@ -35,10 +36,10 @@ from .http import (
     resolve_credentials,
 )
 from .sources import Query, Source, get_source
-from .sources.v1 import SOURCE as V1
+from .sources._accounts import decode_accounts, list_accounts
 from .store import CacheSpec, WindowStore, open_session, quarantine, resolve_cache_path, window_key
 
-__all__ = ["export_audit_logs", "load_audit_logs"]
+__all__ = ["load_audit_logs"]
 
 #: A filter's value: one, or (Audit Logs v2) a list of them.
 Many = str | Sequence[str] | None
@@ -67,7 +68,7 @@ def load_audit_logs(
     id: Many = None,
     direction: str = "desc",
     hide_user_logs: bool = False,
-    account_id: str | None = None,
+    account_id: str | Sequence[str] | None = None,
     organization_id: str | None = None,
     account_name: Many = None,
     action_result: Many = None,
@@ -88,6 +89,7 @@ def load_audit_logs(
     zone_id: Many = None,
     exclude: Mapping[str, Any] | None = None,
     api: str = "v1",
+    skip_unreadable: bool = False,
     token: str | None = None,
     email: str | None = None,
     api_key: str | None = None,
@@ -131,6 +133,10 @@ def load_audit_logs(
     account_id
         Read ``/accounts/{account_id}/audit_logs`` instead of the user's logs
         (v2: ``/accounts/{account_id}/logs/audit``).
+        With ``api="v2"``, also a list of account ids, or ``"*"``: every account
+        ``GET /accounts`` lists for the credential. The accounts load at once
+        (at most four at a time, within the one rate budget) into one frame whose
+        ``account_id`` column says where each row came from.
     organization_id
         v2 only: read ``/organizations/{organization_id}/logs/audit``.
     account_name, action_result, actor_context, actor_id, actor_ip_address, actor_token_id, actor_token_name, actor_type, raw_cf_ray_id, raw_method, raw_status_code, raw_uri, resource_id, resource_product, resource_scope, resource_type, zone_id
@@ -143,6 +149,10 @@ def load_audit_logs(
         entries matching none of them.
     api
         ``"v1"`` (the default) or ``"v2"``.
+    skip_unreadable
+        With several accounts: an account the credential may not read is
+        skipped (a ``RuntimeWarning`` names it, and ``df.attrs["skipped_accounts"]``
+        lists it) instead of raising :class:`~auditkit.errors.AuthenticationError`.
     token
         API token (``Authorization: Bearer``). Default: ``$CLOUDFLARE_API_TOKEN``.
     email, api_key
@@ -202,7 +212,15 @@ def load_audit_logs(
     """
     # The filters are declared once (_query.FILTERS); the signature lists them for help().
     source = get_source(api)
-    query = source.build_query({**filter_values(locals()), "exclude": exclude}, per_page)
+    values = {**filter_values(locals()), "exclude": exclude}
+    accounts = _many_accounts(account_id, source.name)
+    if accounts is not None:
+        values["account_id"] = accounts[0] if accounts else _ANY_ACCOUNT
+    query = source.build_query(values, per_page)
+    if not isinstance(skip_unreadable, bool):
+        raise InvalidParameterError(
+            "skip_unreadable", f"must be True or False, got {skip_unreadable!r}"
+        )
     cache_path = resolve_cache_path(cache)
     root = resolve_base_url(base_url)
     if offline is None:
@@ -230,7 +248,19 @@ def load_audit_logs(
         now=now,
         upper=now if query.before is None else min(query.before, now),
     )
-    parts, stats, windows = _fetch_once_more(load, cache_path)
+    skipped: list[str] = []
+    if accounts is None:
+        parts, stats, windows = _fetch_once_more(load, cache_path)
+    else:
+        if not accounts:  # "*"
+            if offline:
+                raise InvalidParameterError(
+                    "account_id", "'*' lists the accounts online; offline, give their ids"
+                )
+            accounts = _listed_accounts(load)
+        parts, stats, windows, skipped = _fetch_accounts(
+            load, values, per_page, accounts, cache_path, skip_unreadable
+        )
     # Windows are planned oldest first and pages come newest first: newest window first
     # makes a default (newest-first) load arrive in order, so _finish need not copy it.
     ordered = parts[::-1] if query.direction == "desc" else parts
@@ -253,7 +283,127 @@ def load_audit_logs(
             "offline": offline,
         }
     )
+    if accounts is not None:
+        frame.attrs["accounts"] = [a for a in accounts if a not in skipped]
+        frame.attrs["skipped_accounts"] = skipped
+        frame.attrs["endpoint"] = f"{root}/accounts/{{account_id}}/logs/audit"
     return frame
+
+
+#: Placeholder account id that validates the other filters of an ``account_id="*"`` load.
+_ANY_ACCOUNT = "any"
+#: Accounts loaded at once.
+ACCOUNTS_AT_ONCE = 4
+
+
+def _many_accounts(account_id: Any, api: str) -> list[str] | None:
+    """``None`` for one account (or none); the ids of a list; ``[]`` for ``"*"``."""
+    if account_id == "*":
+        many: list[str] = []
+    elif isinstance(account_id, list | tuple):
+        if not account_id:
+            raise InvalidParameterError("account_id", "must not be an empty list")
+        many = []
+        for item in account_id:
+            if not isinstance(item, str) or item == "*":
+                raise InvalidParameterError(
+                    "account_id", f"a list holds account ids (strings), not {item!r}"
+                )
+            if item not in many:
+                many.append(item)
+    else:
+        return None
+    if api != "v2":
+        raise InvalidParameterError(
+            "account_id",
+            "several accounts need api='v2' for now: v1's records do not say which account "
+            "they come from",
+        )
+    return many
+
+
+def _listed_accounts(load: _Load) -> list[str]:
+    """Every account ``GET /accounts`` lists for the load's credential (never cached)."""
+    session = open_session(None)
+    try:
+        client = ApiClient(
+            load.credentials,
+            load.root,
+            session,
+            decode=decode_accounts,
+            retry=load.retry,
+            pace=get_rate_budget(),
+        )
+        return list_accounts(client)
+    finally:
+        session.close()
+
+
+def _fetch_accounts(
+    load: _Load,
+    values: dict[str, Any],
+    per_page: int,
+    accounts: list[str],
+    cache_path: Path | None,
+    skip_unreadable: bool,
+) -> tuple[list[Chunk], ClientStats, list[Window], list[str]]:
+    """:func:`_fetch_once_more` for each account, :data:`ACCOUNTS_AT_ONCE` at a time.
+
+    An account the credential may not read raises an
+    :class:`~auditkit.errors.AuthenticationError` naming it, or is skipped with a
+    warning when ``skip_unreadable``. The first other failure is raised once
+    every account in flight has finished.
+    """
+    loads = [
+        replace(load, query=load.source.build_query({**values, "account_id": a}, per_page))
+        for a in accounts
+    ]
+    with ThreadPoolExecutor(
+        max_workers=min(ACCOUNTS_AT_ONCE, len(loads)), thread_name_prefix="auditkit-account"
+    ) as pool:
+        futures = [pool.submit(_fetch_once_more, one, cache_path) for one in loads]
+        outcomes: list[Any] = []
+        for future in futures:
+            try:
+                outcomes.append(future.result())
+            except AuthenticationError as exc:
+                outcomes.append(exc)
+            except BaseException:
+                for other in futures:
+                    other.cancel()
+                raise
+    parts: list[Chunk] = []
+    windows: list[Window] = []
+    stats = ClientStats()
+    skipped: list[str] = []
+    for account, outcome in zip(accounts, outcomes, strict=True):
+        if isinstance(outcome, AuthenticationError):
+            if not skip_unreadable:
+                raise AuthenticationError(
+                    f"account {account}: Cloudflare rejected the credential for this account "
+                    "(skip_unreadable=True skips such accounts)",
+                    status=outcome.status,
+                    errors=outcome.errors,
+                    url=outcome.url,
+                ) from None
+            skipped.append(account)
+            continue
+        chunks, account_stats, account_windows = outcome
+        parts += chunks
+        windows += account_windows
+        stats.add(
+            requests=account_stats.requests,
+            pages=account_stats.pages,
+            pages_from_cache=account_stats.pages_from_cache,
+        )
+    if skipped:
+        warnings.warn(
+            f"auditkit: skipped {len(skipped)} account(s) the credential may not read: "
+            + ", ".join(skipped),
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return parts, stats, windows, skipped
 
 
 @dataclass(frozen=True)
@@ -375,89 +525,3 @@ PROBE_MONTHS = 3
 
 def _months_before(ts: pd.Timestamp, months: int) -> pd.Timestamp:
     return (ts - pd.DateOffset(months=months)).as_unit("us")
-
-
-def export_audit_logs(
-    path: str | os.PathLike[str],
-    *,
-    since: TimeLike | None = None,
-    before: TimeLike | None = None,
-    actor_email: str | None = None,
-    actor_ip: str | None = None,
-    action_type: str | None = None,
-    zone_name: str | None = None,
-    id: str | None = None,
-    direction: str = "desc",
-    hide_user_logs: bool = False,
-    account_id: str | None = None,
-    token: str | None = None,
-    email: str | None = None,
-    api_key: str | None = None,
-    base_url: str | None = None,
-    retry: RetryPolicy | None = None,
-) -> Path:
-    """Stream Cloudflare's CSV export (``export=true``) of the matching entries to ``path``.
-
-    The file appears only when the download is complete (it is written to a
-    temporary file beside it and renamed); on any error nothing is left behind.
-    Exports are never cached. Filters and credentials work as in
-    :func:`load_audit_logs`; the upper bound is ``before``, else now.
-
-    Parameters
-    ----------
-    path
-        The CSV file to write (its folder must exist).
-    since, before, actor_email, actor_ip, action_type, zone_name, id, direction, hide_user_logs, account_id
-        The filters, as in :func:`load_audit_logs` (declared once in
-        :data:`auditkit._query.FILTERS`).
-    token, email, api_key, base_url, retry
-        As in :func:`load_audit_logs`.
-
-    Returns
-    -------
-    pathlib.Path
-        The written file.
-
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> from auditkit import sandbox
-    >>> with sandbox.start() as sb:
-    ...     out = export_audit_logs(os.path.join(tempfile.mkdtemp(), "logs.csv"),
-    ...                             base_url=sb.base_url, token=sb.token)
-    >>> out.read_text().splitlines()[0].startswith("id,")
-    True
-    """
-    if not isinstance(path, str | os.PathLike) or not os.fspath(path):
-        raise InvalidParameterError("path", "must be a file path")
-    target = Path(path).expanduser()
-    if target.is_dir():
-        raise InvalidParameterError("path", f"{os.fspath(path)!r} is a directory")
-    if not target.parent.exists():
-        raise InvalidParameterError("path", f"folder {str(target.parent)!r} does not exist")
-    source = V1
-    query = source.build_query(filter_values(locals()), MAX_PER_PAGE)
-    root = resolve_base_url(base_url)
-    credentials = resolve_credentials(token, email, api_key)
-    now = _now()
-    upper = now if query.before is None else min(query.before, now)
-    params = {
-        **query.filter_params(),
-        **Window(query.since, upper, cacheable=False).wire_bounds(widen=False),
-        "export": "true",
-    }
-    session = open_session(None)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        client = ApiClient(
-            credentials, root, session, decode=source.decode, retry=retry, pace=get_rate_budget()
-        )
-        with os.fdopen(fd, "wb") as out:
-            client.stream_to(query.path, params, out.write)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    finally:
-        session.close()
-    return target

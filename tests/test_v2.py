@@ -303,3 +303,58 @@ def test_the_v2_decoder_never_raises_on_odd_bodies() -> None:
         assert isinstance(len(page), int)
     assert decode_body(b'{"result": 5}').ids is None
     assert get_source("v2").name == "v2"
+
+
+def test_an_accounts_list_that_repeats_itself_is_an_error_not_a_loop() -> None:
+    same = json.dumps(
+        {
+            "success": True,
+            "errors": [],
+            "result": [{"id": f"{n:032x}"} for n in range(50)],
+            "result_info": {"page": 1, "per_page": 50, "count": 50},
+        }
+    ).encode()
+
+    def handle(req: Request) -> Reply:
+        if req.path == "/accounts":
+            return Reply(body=same)
+        return Reply(body=v2_page([]))
+
+    with StubServer(handle) as stub, pytest.raises(IncompleteLoadError) as info:
+        load_v2(stub, account_id="*")
+    assert "repeated accounts already listed" in str(info.value)
+    assert [r.params["page"] for r in stub.requests] == ["1", "2"]
+
+
+def test_the_accounts_list_is_paged_to_total_pages() -> None:
+    def handle(req: Request) -> Reply:
+        if req.path == "/accounts":
+            page = int(req.params["page"])
+            ids = [{"id": f"{page:016x}{n:016x}"} for n in range(50 if page < 2 else 3)]
+            return Reply(body=json.dumps({"success": True, "errors": [], "result": ids,
+                                          "result_info": {"total_pages": 2}}).encode())  # fmt: skip
+        return Reply(body=v2_page([]))
+
+    with StubServer(handle) as stub:
+        df = load_v2(stub, account_id="*")
+    assert len(df.attrs["accounts"]) == 53 and len(df) == 0
+    walks = {r.path for r in stub.requests if r.path != "/accounts"}
+    assert len(walks) == 53
+
+
+def test_the_cli_fetches_v2(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditkit.cli import main
+
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "t")
+    out = tmp_path / "v2.parquet"
+    with StubServer(cursor_handler(RECORDS[:7])) as stub:
+        code = main(["fetch", "--api", "v2", "--account-id", "acc1", "--resource-product", "dns",
+                     "--since", "2026-09-01", "--before", "2026-09-02", "--base-url",
+                     stub.base_url, "--no-cache", "-o", str(out)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    df = auditkit.frame.read_frame(out)
+    assert len(df) == 7 and "resource_product" in df.columns
+    sent = next(r for r in stub.requests if r.params.get("limit"))
+    assert sent.params["resource_product"] == "dns" and sent.path == "/accounts/acc1/logs/audit"

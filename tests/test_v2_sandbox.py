@@ -98,3 +98,61 @@ def test_time_analyses_and_plots_work_on_a_v2_frame(sb: sandbox.Sandbox) -> None
     assert len(auditkit.new_ips(df)) > 0
     ax = auditkit.plot_activity(df)
     assert ax.get_title()
+
+
+# ------------------------------------------------------------------ several accounts
+
+
+def test_a_list_of_accounts_is_one_frame(sb: sandbox.Sandbox) -> None:
+    df = load(sb, account_id=list(sb.account_ids))
+    want: set[str] = set()
+    for account in sb.account_ids:
+        want |= expected_ids(sb.v2_records_of(account))
+    assert set(df["id"]) == want and df["id"].is_unique
+    assert set(df["account_id"].dropna()) == set(sb.account_ids)
+    assert df.attrs["accounts"] == list(sb.account_ids) and df.attrs["skipped_accounts"] == []
+    assert df["when"].is_monotonic_decreasing
+
+
+def test_star_is_every_account_the_credential_lists(sb: sandbox.Sandbox) -> None:
+    df = load(sb, account_id="*")
+    assert df.attrs["accounts"] == list(sb.account_ids)
+    assert set(df["account_id"].dropna()) == set(sb.account_ids)
+    listing = [r for r in sb.requests if r.api == "accounts"]
+    assert listing and all("page" in dict(r.query) for r in listing)
+
+
+def test_an_unreadable_account_is_named_or_skipped(sb: sandbox.Sandbox) -> None:
+    foreign = "f" * 32
+    with pytest.raises(auditkit.AuthenticationError) as info:
+        load(sb, account_id=[sb.account_id, foreign])
+    assert f"account {foreign}" in str(info.value) and info.value.status == 403
+    with pytest.warns(RuntimeWarning, match=f"skipped 1 account.*{foreign}"):
+        df = load(sb, account_id=[sb.account_id, foreign], skip_unreadable=True)
+    assert df.attrs["skipped_accounts"] == [foreign]
+    assert df.attrs["accounts"] == [sb.account_id]
+    assert set(df["id"]) == expected_ids(sb.v2_records_of(sb.account_id))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "parameter"),
+    [
+        ({"api": "v1", "account_id": ["a", "b"]}, "account_id"),
+        ({"api": "v1", "account_id": "*"}, "account_id"),
+        ({"account_id": []}, "account_id"),
+        ({"account_id": ["a", 5]}, "account_id"),
+        ({"account_id": "*", "offline": True, "cache": "unused.sqlite"}, "account_id"),
+        ({"account_id": ["a"], "skip_unreadable": "yes"}, "skip_unreadable"),
+    ],
+)
+def test_bad_account_lists_are_refused_before_any_request(
+    kwargs: dict[str, Any], parameter: str, tmp_path: Path
+) -> None:
+    if "cache" in kwargs:
+        kwargs = {**kwargs, "cache": tmp_path / "c.sqlite"}
+    args: dict[str, Any] = {"api": "v2", "base_url": "http://127.0.0.1:9/client/v4",
+                            "token": "t", "cache": False, "progress": False}  # fmt: skip
+    args.update(kwargs)
+    with pytest.raises(auditkit.InvalidParameterError) as info:
+        auditkit.load_audit_logs(**args)
+    assert info.value.parameter == parameter
