@@ -84,7 +84,8 @@ bench: $(TEST_VENV)/.installed
 
 docs: $(TEST_VENV)/.installed
 	$(TEST_VENV)/bin/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=120 \
-		--output-dir docs/notebooks notebooks/quickstart.ipynb notebooks/investigate.ipynb
+		--output-dir docs/notebooks notebooks/quickstart.ipynb notebooks/investigate.ipynb \
+		notebooks/investigate_v2.ipynb
 
 browser: $(TEST_VENV)/.installed
 	bash scripts/ci-browser-deps.sh

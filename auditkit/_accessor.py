@@ -8,7 +8,9 @@ from the function, so it has the function's parameters, defaults and docstring
 (``help(df.audit.new_ips)``, ``inspect.signature(df.audit.new_ips)``), and
 nothing here restates them. Before calling, each method checks that the frame
 has the columns the function needs (with ``by="actor"``, also the
-:data:`~auditkit.analysis.ACTOR_COLUMNS`) and raises an
+:data:`~auditkit.analysis.ACTOR_COLUMNS`; a needed column with aliases, such
+as ``activity_by_actor``'s ``interface``, which a v2 frame's ``actor_context``
+stands for, is met by any of them) and raises an
 :class:`~auditkit.errors.InvalidParameterError` (a :class:`ValueError`) naming
 the missing ones. Importing this module does not import matplotlib.
 

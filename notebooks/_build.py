@@ -1,4 +1,4 @@
-"""Write ``quickstart.ipynb`` and ``investigate.ipynb`` from the cells below.
+"""Write ``quickstart.ipynb``, ``investigate.ipynb`` and ``investigate_v2.ipynb`` from the cells below.
 
 The notebooks are committed without outputs; edit them here and run::
 
@@ -302,6 +302,85 @@ print(f"Widest range of high-severity findings: {suspect}; most findings on zone
     ("code", STOP),
 ]
 
+LOAD_V2 = """\
+if os.environ.get("CLOUDFLARE_API_TOKEN") and os.environ.get("CLOUDFLARE_ACCOUNT_ID"):
+    # A real account: Audit Logs v2 of CLOUDFLARE_ACCOUNT_ID (a comma-separated list, or *).
+    sb = None
+    ids = os.environ["CLOUDFLARE_ACCOUNT_ID"]
+    df = auditkit.load_audit_logs(
+        api="v2",
+        account_id=ids if ids == "*" or "," not in ids else ids.split(","),
+        since=pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=30),
+    )
+else:
+    # No token: the sandbox, serving Audit Logs v2 for two synthetic accounts.
+    sb = auditkit.sandbox.start(accounts=2)
+    df = auditkit.load_audit_logs(
+        api="v2", account_id="*", base_url=sb.base_url, token=sb.token, cache=False
+    )
+
+print(f"{len(df):,} entries in {df['account_id'].nunique()} accounts")
+print("source:", df.attrs["endpoint"] if sb is None else f"sandbox at {sb.base_url}")"""
+
+INVESTIGATE_V2 = [
+    (
+        "md",
+        """\
+# Investigating with Audit Logs v2
+
+Audit Logs v2 says more than v1 about each entry: **how** the actor came in
+(`actor_context`: the dashboard, an API token, a Global API key, OAuth), **which token**,
+the **product** touched and the **raw request**. One call reads every account the
+credential can list (`account_id="*"`) into one frame.""",
+    ),
+    ("code", IMPORTS.format(extra="")),
+    ("code", LOAD_V2),
+    ("md", "## How did actors come in, per account?"),
+    (
+        "code",
+        """\
+df.groupby(["account_name", "actor_context"], observed=True).size().unstack(fill_value=0)""",
+    ),
+    ("md", "## Which API tokens were used, by whom, from where?"),
+    (
+        "code",
+        """\
+tokens = df.dropna(subset=["actor_token_name"])
+tokens.groupby("actor_token_name", observed=True).agg(
+    entries=("id", "size"),
+    actors=("actor_email", "nunique"),
+    ips=("actor_ip", "nunique"),
+    last=("when", "max"),
+).sort_values("entries", ascending=False)""",
+    ),
+    ("md", "## What changed, per product (everything but views)"),
+    (
+        "code",
+        """\
+changes = df[df["action_type"] != "view"]
+changes.groupby(["resource_product", "action_type"], observed=True).size().unstack(fill_value=0)""",
+    ),
+    ("md", "## Failures, with the status the API answered"),
+    (
+        "code",
+        """\
+failed = df[df["action_result"].eq(False).fillna(False)]
+print(f"{len(failed)} failed actions")
+failed.groupby(["actor_ip", "raw_status_code"], observed=True).size().sort_values(
+    ascending=False
+).head(5)""",
+    ),
+    ("md", "## New IP addresses, and when each actor was active"),
+    (
+        "code",
+        """\
+new = auditkit.new_ips(df)
+print("first seen from a new address:", ", ".join(sorted(set(new["actor_ip"].astype(str)))[:5]))
+auditkit.plot_activity(df, freq="W", by="actor_email");""",
+    ),
+    ("code", STOP),
+]
+
 
 def build(cells: list[tuple[str, str]], name: str) -> nbformat.NotebookNode:
     nb = new_notebook()
@@ -317,7 +396,11 @@ def build(cells: list[tuple[str, str]], name: str) -> nbformat.NotebookNode:
     return nb
 
 
-NOTEBOOKS = {"quickstart": QUICKSTART, "investigate": INVESTIGATE}
+NOTEBOOKS = {
+    "quickstart": QUICKSTART,
+    "investigate": INVESTIGATE,
+    "investigate_v2": INVESTIGATE_V2,
+}
 
 
 def render(name: str) -> str:

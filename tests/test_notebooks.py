@@ -77,7 +77,19 @@ def test_investigate_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert any(WIDGET_VIEW in o.get("data", {}) for o in outputs)
 
 
-@pytest.mark.parametrize("name", ["quickstart", "investigate"])
+def test_investigate_v2_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nb, seconds = _execute("investigate_v2", tmp_path, monkeypatch)
+    assert seconds < 60, f"investigate_v2 took {seconds:.1f} s"
+    outputs = _outputs(nb)
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    text = _text(nb)
+    assert "entries in 2 accounts" in text and "source: sandbox at http://127.0.0.1:" in text
+    assert "terraform-ci" in text and "Northwind Traders" in text
+    assert "203.0.113.66" in text  # the compromised account's address, among the failures
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 1
+
+
+@pytest.mark.parametrize("name", ["quickstart", "investigate", "investigate_v2"])
 def test_committed_without_outputs(name: str) -> None:
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     nbformat.validate(nb)
@@ -88,7 +100,7 @@ def test_committed_without_outputs(name: str) -> None:
     assert nb.metadata["kernelspec"]["name"] == "python3"
 
 
-@pytest.mark.parametrize("name", ["quickstart", "investigate"])
+@pytest.mark.parametrize("name", ["quickstart", "investigate", "investigate_v2"])
 def test_notebooks_match_their_generator(name: str) -> None:
     spec = importlib.util.spec_from_file_location("_nb_build", NOTEBOOKS / "_build.py")
     build = importlib.util.module_from_spec(spec)

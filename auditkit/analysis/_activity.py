@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._checks import check_freq, check_timedelta, check_tz, require_columns
+from ._checks import check_freq, check_timedelta, check_tz, column_for, require_columns
 from ._columns import (
     REQUIRED_COLUMNS,
     STRING,
@@ -79,7 +79,9 @@ def activity_by_actor(df: pd.DataFrame) -> pd.DataFrame:
         - ``distinct_ips``, ``distinct_zones`` (int64): distinct non-missing values.
         - ``top_action`` (string): most frequent ``action_type`` (ties: alphabetical).
         - ``interfaces`` (string): interfaces used, sorted, ``", "``-joined
-          (missing when none is known).
+          (missing when none is known). Read from ``interface``, or, on a frame
+          without it (Audit Logs v2), from ``actor_context``, with its values as
+          they are (``api_token``, ``dash``...).
 
     Raises
     ------
@@ -101,6 +103,19 @@ def activity_by_actor(df: pd.DataFrame) -> pd.DataFrame:
                  actor  events  failures top_action interfaces
     0  ana@example.com       2         0      login    API, UI
     1                1       1         1      purge       <NA>
+
+    On a v2 frame, the interfaces are the actor contexts:
+
+    >>> from auditkit.frame import V2
+    >>> v2 = records_to_frame([
+    ...     {"action": {"time": "2026-10-01T09:00:00Z", "type": "create", "result": "success"},
+    ...      "actor": {"email": "ana@example.com", "context": "dash"}},
+    ...     {"action": {"time": "2026-10-01T10:00:00Z", "type": "update", "result": "failure"},
+    ...      "actor": {"email": "ana@example.com", "context": "api_token"}},
+    ... ], schema=V2)
+    >>> activity_by_actor(v2)[["actor", "events", "failures", "interfaces"]]
+                 actor  events  failures       interfaces
+    0  ana@example.com       2         1  api_token, dash
     """
     require_columns(df, REQUIRED_COLUMNS["activity_by_actor"], "activity_by_actor")
     check_when(df)
@@ -120,7 +135,7 @@ def activity_by_actor(df: pd.DataFrame) -> pd.DataFrame:
     np.minimum.at(first, actor[seen], stamps[seen])
     np.maximum.at(last, actor[seen], stamps[seen])
     has_time = np.bincount(actor[seen], minlength=k) > 0
-    interface, interfaces = _codes(df["interface"], sort=True)
+    interface, interfaces = _codes(df[column_for(df, "interface")], sort=True)
     out = pd.DataFrame(
         {
             "actor": pd.array(actors, dtype=STRING),

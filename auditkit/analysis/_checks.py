@@ -2,8 +2,10 @@
 
 Checks of plain arguments (integers, flags, filters, time zones, frequencies,
 durations, ``by``) and :func:`require_columns`, the check that a frame has the
-columns a function reads. None of them reads the frame's values; the checks
-that do (``check_when``, ``check_by``) are in :mod:`._columns`.
+columns a function reads, with :data:`COLUMN_ALIASES` and :func:`column_for`,
+the one place that says which column stands for a needed one. None of them
+reads the frame's values; the checks that do (``check_when``, ``check_by``) are
+in :mod:`._columns`.
 """
 
 from __future__ import annotations
@@ -18,11 +20,43 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 
+#: A needed column -> the columns that can stand for it, in order: the first one the
+#: frame has is read. A v1 frame's ``interface`` (``UI``, ``API``...) is a v2 frame's
+#: ``actor_context`` (``dash``, ``api_token``...), read with its values as they are.
+#: A needed column not named here is read by its own name.
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "interface": ("interface", "actor_context"),
+}
+
+
+def column_for(df: pd.DataFrame, name: str) -> str:
+    """The column of ``df`` read for the needed column ``name`` (see :data:`COLUMN_ALIASES`).
+
+    The first of ``name``'s aliases that ``df`` has; ``name`` itself when it has
+    none of them (or ``name`` has no aliases).
+
+    Examples
+    --------
+    >>> column_for(pd.DataFrame(columns=["interface", "actor_context"]), "interface")
+    'interface'
+    >>> column_for(pd.DataFrame(columns=["actor_context"]), "interface")
+    'actor_context'
+    >>> column_for(pd.DataFrame(columns=["when"]), "when")
+    'when'
+    """
+    for candidate in COLUMN_ALIASES.get(name, (name,)):
+        if candidate in df.columns:
+            return candidate
+    return name
+
 
 def require_columns(
     df: pd.DataFrame, columns: Iterable[str], what: str, parameter: str = "df"
 ) -> None:
     """Raise a clear error unless ``df`` is a frame with all of ``columns``, each once.
+
+    A needed column with :data:`COLUMN_ALIASES` is there when any of its aliases
+    is (the one :func:`column_for` picks must then appear once).
 
     Parameters
     ----------
@@ -48,27 +82,39 @@ def require_columns(
     Traceback (most recent call last):
     ...
     auditkit.errors.InvalidParameterError: df: new_ips needs the column(s) 'when', 'id', missing ...
+    >>> require_columns(pd.DataFrame({"actor_context": []}), ["interface"], "activity_by_actor")
+    >>> require_columns(pd.DataFrame(), ["interface"], "activity_by_actor")
+    Traceback (most recent call last):
+    ...
+    auditkit.errors.InvalidParameterError: df: activity_by_actor needs the column(s) 'interface' (or 'actor_context'), ...
     """
     if not isinstance(df, pd.DataFrame):
         raise InvalidParameterError(
             parameter, f"{what} needs a pandas DataFrame, got {type(df).__name__}"
         )
     needed = list(dict.fromkeys(columns))
-    missing = [c for c in needed if c not in df.columns]
+    missing = [c for c in needed if column_for(df, c) not in df.columns]
     if missing:
-        names = ", ".join(repr(c) for c in missing)
+        names = ", ".join(_alternatives(c) for c in missing)
         raise InvalidParameterError(
             parameter,
             f"{what} needs the column(s) {names}, missing from the frame "
             "(build audit-log frames with auditkit.frame.records_to_frame)",
         )
     if not df.columns.is_unique:
-        doubled = [c for c in needed if int((df.columns == c).sum()) > 1]
+        read = dict.fromkeys(column_for(df, c) for c in needed)
+        doubled = [c for c in read if int((df.columns == c).sum()) > 1]
         if doubled:
             names = ", ".join(repr(c) for c in doubled)
             raise InvalidParameterError(
                 parameter, f"{what} needs each column once; the frame has {names} more than once"
             )
+
+
+def _alternatives(name: str) -> str:
+    """``'interface' (or 'actor_context')``: a needed column and what can stand for it."""
+    others = [repr(c) for c in COLUMN_ALIASES.get(name, ()) if c != name]
+    return repr(name) + (f" (or {' or '.join(others)})" if others else "")
 
 
 def _is_int(value: Any) -> bool:

@@ -1,6 +1,7 @@
 """The frame's columns as every analysis reads them.
 
-Which columns each analysis needs (:data:`REQUIRED_COLUMNS`), and the one way
+Which columns each analysis needs (:data:`REQUIRED_COLUMNS`; a needed column may
+be read from another one, see :data:`COLUMN_ALIASES`), and the one way
 values are read: as text (:func:`_as_string`), as the actor (:func:`actor_label`),
 as group labels (:func:`text_labels`), as times (:func:`_when`); and how outputs
 get their documented columns and dtypes (:func:`_empty`, :func:`_typed`).
@@ -18,7 +19,9 @@ import pandas as pd
 from ..errors import InvalidParameterError
 from ..frame._chunk import as_text
 from ..frame._jsoncolumn import is_json_column
+from ._checks import COLUMN_ALIASES as COLUMN_ALIASES  # re-exported beside REQUIRED_COLUMNS
 from ._checks import check_by_type, require_columns
+from ._checks import column_for as column_for
 
 STRING = pd.StringDtype("pyarrow")
 UTC = pd.DatetimeTZDtype(unit="us", tz="UTC")
@@ -31,7 +34,9 @@ MISSING_LABEL = "(none)"
 #: Columns the actor label is derived from (see :func:`actor_label`).
 ACTOR_COLUMNS = ("actor_email", "actor_id")
 
-#: Columns each analysis reads (the accessor checks them before calling).
+#: Columns each analysis reads (the accessor checks them before calling). A name
+#: with :data:`COLUMN_ALIASES` is met by any of them: ``activity_by_actor``'s
+#: ``interface`` is a v1 frame's ``interface``, else a v2 frame's ``actor_context``.
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "activity_by_actor": (
         "when",

@@ -24,10 +24,12 @@ import numpy as np
 import pandas as pd
 
 from auditkit.analysis import ACTOR_COLUMNS, activity_by_actor, actor_label, text_labels
-from auditkit.analysis._columns import REQUIRED_COLUMNS, STRING, _as_string
+from auditkit.analysis._columns import REQUIRED_COLUMNS, STRING, _as_string, column_for
 from auditkit.frame._jsoncolumn import is_json_column, json_texts
 
-#: Columns the panel reads (besides any other column, searched when present).
+#: Columns the panel reads (besides any other column, searched when present). As for
+#: the analyses, ``interface`` is read from ``actor_context`` on a frame without it
+#: (Audit Logs v2; see :data:`auditkit.analysis._columns.COLUMN_ALIASES`).
 REQUIRED = (
     "id",
     "when",
@@ -41,7 +43,8 @@ REQUIRED = (
     "zone_name",
 )
 
-#: Multi-choice controls: control name -> frame column (``actor`` is derived).
+#: Multi-choice controls: control name -> frame column (``actor`` is derived; each
+#: column read through :func:`~auditkit.analysis._columns.column_for`).
 CHOICE_CONTROLS: dict[str, str] = {
     "actor": "actor",
     "action_type": "action_type",
@@ -115,10 +118,13 @@ def _summary_input(df: pd.DataFrame, when_us: np.ndarray) -> pd.DataFrame:
     ``when`` is the panel's (times, UTC; a value that is not a time counts as no
     date, as in the chart and the date filter), and ``actor_type``, which the
     panel does not need, is all missing when the frame has none; every other
-    column is ``df``'s own.
+    column is ``df``'s own, under the name the analysis reads (``interface`` may
+    be ``df``'s ``actor_context``).
     """
     columns: dict[str, Any] = {
-        name: df[name] for name in REQUIRED_COLUMNS["activity_by_actor"] if name in df.columns
+        name: df[column_for(df, name)]
+        for name in REQUIRED_COLUMNS["activity_by_actor"]
+        if column_for(df, name) in df.columns
     }
     columns["when"] = pd.Series(when_us.view("datetime64[us]"), index=df.index).dt.tz_localize(
         "UTC"
@@ -194,7 +200,7 @@ class PanelIndex:
         n = len(df)
         actor = actor_label(df)
         self.choices: dict[str, _Choice] = {
-            name: _Choice(actor if column == "actor" else text_labels(df[column]))
+            name: _Choice(actor if column == "actor" else text_labels(df[column_for(df, column)]))
             for name, column in CHOICE_CONTROLS.items()
         }
         result = df["action_result"]

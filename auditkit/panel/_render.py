@@ -19,12 +19,13 @@ import numpy as np
 import pandas as pd
 
 from auditkit.analysis import text_labels
-from auditkit.analysis._columns import _missing
+from auditkit.analysis._columns import _missing, column_for
 from auditkit.plotting._style import FAILURE_COLOR
 
 from ._index import as_date
 
-#: Columns shown in the table of first matching rows.
+#: Columns shown in the table of first matching rows (``interface`` is headed by the
+#: column it is read from: ``actor_context`` on a v2 frame).
 ROW_COLUMNS = (
     "when",
     "actor",
@@ -182,14 +183,15 @@ def rows_html(rows: pd.DataFrame, actor: np.ndarray, count: int) -> str:
             "resource_type": text_labels(rows["resource_type"]).to_numpy(dtype=object),
             "resource_id": rows["resource_id"].astype(object).fillna("").to_numpy(),
             "zone_name": rows["zone_name"].astype(object).fillna("").to_numpy(),
-            "interface": rows["interface"].astype(object).fillna("").to_numpy(),
+            "interface": rows[column_for(rows, "interface")].astype(object).fillna("").to_numpy(),
             "actor_ip": rows["actor_ip"].astype(object).fillna("").to_numpy(),
             "change": change,
         }
     )
     more = count - len(view)
     tail = f"<div><small>… and {more:,} more</small></div>" if more > 0 else ""
-    table = view[list(ROW_COLUMNS)].to_html(index=False, border=0)
+    view = view[list(ROW_COLUMNS)].rename(columns={"interface": column_for(rows, "interface")})
+    table = view.to_html(index=False, border=0)
     table = table.replace("<td>FAILED</td>", '<td class="ak-failed">FAILED</td>')
     return f'<div class="ak-table">{table}{tail}</div>'
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from auditkit.analysis._checks import _short, check_bool, check_int, require_columns
+from auditkit.analysis._checks import _short, check_bool, check_int, column_for, require_columns
 from auditkit.errors import InvalidParameterError
 
 from . import _render as render
@@ -69,7 +69,9 @@ class FilterPanel:
         ``resource_type``, ``zone``, ``interface``: ``SelectMultiple`` whose options
         are ``("<value> (<count>)", "<value>")`` pairs over the whole frame (value
         ``"(none)"`` for missing; actor = email, else actor id, else
-        ``"(unknown)"``); an empty selection does not filter. ``result``:
+        ``"(unknown)"``; ``interface`` reads ``actor_context`` on a v2 frame, which
+        has no ``interface``, titled "Actor context"); an empty selection does not
+        filter. ``result``:
         ``ToggleButtons``, ``"all"``, ``"succeeded"`` or ``"failed"`` (rows with an
         unknown result match only ``"all"``). ``date_range``:
         ``SelectionRangeSlider`` over UTC days, value ``(first_day, last_day)``
@@ -162,7 +164,9 @@ class FilterPanel:
             "action_type": "Action type",
             "resource_type": "Resource type",
             "zone": "Zone",
-            "interface": "Interface",
+            "interface": "Interface"
+            if column_for(self._df, "interface") == "interface"
+            else "Actor context",
         }
         boxes = []
         for name, choice in self._index.choices.items():
