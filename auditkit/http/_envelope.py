@@ -25,7 +25,16 @@ import msgspec
 
 from ._body import decode, valid_utf8
 
-__all__ = ["PAYLOAD_ATTR", "Decode", "Envelope", "count_entries", "decoded"]
+__all__ = [
+    "PAYLOAD_ATTR",
+    "Decode",
+    "Envelope",
+    "count_entries",
+    "decoded",
+    "envelope_errors",
+    "envelope_info",
+    "hashable_id",
+]
 
 #: Attribute under which a response keeps its decoded payload (decoded once).
 PAYLOAD_ATTR = "_auditkit_payload"
@@ -83,6 +92,33 @@ def decoded(response: Any, decode_body: Decode) -> Envelope:
         with contextlib.suppress(AttributeError):  # slotted response types
             setattr(response, PAYLOAD_ATTR, payload)
     return payload
+
+
+def envelope_errors(errors: Any) -> list[dict[str, Any]]:
+    """The envelope's ``errors`` entries that are objects (``[]`` for anything else).
+
+    Examples
+    --------
+    >>> envelope_errors([{"code": 1}, "x"]), envelope_errors(None)
+    ([{'code': 1}], [])
+    """
+    return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+
+
+def envelope_info(info: Any) -> dict[str, Any]:
+    """The envelope's ``result_info`` if it is an object, else ``{}``."""
+    return info if isinstance(info, dict) else {}
+
+
+def hashable_id(value: Any) -> Any:
+    """A record's id as sent, or its JSON text when it is an object or array (ids go in sets).
+
+    Examples
+    --------
+    >>> hashable_id("a"), hashable_id({"x": 1})
+    ('a', '{"x":1}')
+    """
+    return msgspec.json.encode(value).decode() if isinstance(value, dict | list) else value
 
 
 class _Count(msgspec.Struct, gc=False):

@@ -16,6 +16,7 @@ import msgspec
 from ..errors import IncompleteLoadError
 from ..http import ApiClient
 from ..http._body import decode_loose, valid_utf8
+from ..http._envelope import envelope_errors, envelope_info
 
 __all__ = ["MAX_ACCOUNT_PAGES", "AccountsPage", "decode_accounts", "list_accounts"]
 
@@ -35,11 +36,9 @@ class AccountsPage:
         body: dict[str, Any] = data if isinstance(data, dict) else {}
         errors = body.get("errors")
         self.success = body.get("success")
-        self.errors: list[dict[str, Any]] = (
-            [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
-        )
+        self.errors: list[dict[str, Any]] = envelope_errors(errors)
         info = body.get("result_info")
-        self.result_info: dict[str, Any] = info if isinstance(info, dict) else {}
+        self.result_info: dict[str, Any] = envelope_info(info)
         result = body.get("result")
         self.ids: list[Any] | None = (
             [r.get("id") if isinstance(r, dict) else None for r in result]

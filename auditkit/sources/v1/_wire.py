@@ -77,7 +77,7 @@ from ...http._body import decode as _decode
 from ...http._body import decode_keeping as _decode_keeping
 from ...http._body import decode_loose as _decode_loose
 from ...http._body import valid_utf8 as _valid_utf8
-from ...http._envelope import decoded
+from ...http._envelope import decoded, envelope_errors, envelope_info, hashable_id
 from ._columns import _arrow_rows, _plausible, _typed_rows
 from ._layout import _ENVELOPE, _ID, _RECORDS
 
@@ -126,8 +126,8 @@ class Payload:
     ) -> None:
         self.is_object = is_object
         self.success = success
-        self.errors = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
-        self.result_info = result_info if isinstance(result_info, dict) else {}
+        self.errors = envelope_errors(errors)
+        self.result_info = envelope_info(result_info)
         self.ids = ids
         self._body = body
         self._rows = rows
@@ -243,16 +243,11 @@ def decode_body(body: bytes) -> Payload:
         return _NOT_JSON
     records = env.result
     ids = (
-        [i if type(i) is str else _hashable(i) for i in map(_ID, records)]
+        [i if type(i) is str else hashable_id(i) for i in map(_ID, records)]
         if records is not None
         else []
     )
     return Payload(True, env.success, env.errors, env.result_info, ids, body=body, raws=records)
-
-
-def _hashable(value: Any) -> Any:
-    """An id as sent, or its JSON text when it is an object or array (ids are compared in sets)."""
-    return msgspec.json.encode(value).decode() if isinstance(value, dict | list) else value
 
 
 def rows_of(payloads: Sequence[Payload]) -> Chunk:
@@ -303,7 +298,7 @@ def _loose(body: bytes) -> Payload:
     elif isinstance(result, list):
         problem = record_shape_problem(result)  # stops at the first record with a known field
         rows = Chunk.from_columns(extract_columns(result))
-        ids = [_hashable(r.get("id")) if isinstance(r, dict) else None for r in result]
+        ids = [hashable_id(r.get("id")) if isinstance(r, dict) else None for r in result]
     return Payload(
         True,
         data.get("success"),

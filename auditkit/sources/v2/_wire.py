@@ -33,6 +33,7 @@ from ...frame._chunk import Chunk, extract_columns
 from ...frame._records import record_shape_problem
 from ...frame._schema_v2 import V2
 from ...http._body import decode_loose, valid_utf8
+from ...http._envelope import envelope_errors, envelope_info, hashable_id
 
 __all__ = ["V2Payload", "decode_body", "rows_of"]
 
@@ -66,14 +67,12 @@ class V2Payload:
     ) -> None:
         self.is_object = is_object
         self.success = success
-        self.errors: list[dict[str, Any]] = (
-            [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
-        )
-        self.result_info: dict[str, Any] = result_info if isinstance(result_info, dict) else {}
+        self.errors: list[dict[str, Any]] = envelope_errors(errors)
+        self.result_info: dict[str, Any] = envelope_info(result_info)
         self.ids: list[Any] | None = (
             None
             if records is None
-            else [_hashable(r.get("id")) if isinstance(r, dict) else None for r in records]
+            else [hashable_id(r.get("id")) if isinstance(r, dict) else None for r in records]
         )
         self._records = records
         self._rows: Chunk | None = None
@@ -108,11 +107,6 @@ class V2Payload:
 
 
 _NOT_JSON = V2Payload(False)
-
-
-def _hashable(value: Any) -> Any:
-    """An id as sent, or its JSON text when it is an object or array (ids are compared in sets)."""
-    return msgspec.json.encode(value).decode() if isinstance(value, dict | list) else value
 
 
 def decode_body(body: bytes) -> V2Payload:
