@@ -60,7 +60,7 @@ def _fetch_windows(
             bar.update(windows=1, entries=len(chunk))
             done[i] = chunk
     todo = [(i, w) for i, w in enumerate(windows) if i not in done]
-    runs = _runs(todo)
+    runs = _runs(todo, source.run_days)
     pages_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="auditkit-page")
     prefetch = pages_pool if workers > 1 else None
 
@@ -214,13 +214,17 @@ def _pipeline(
 MAX_RUN_DAYS = 31
 
 
-def _runs(todo: list[tuple[int, Window]]) -> list[list[tuple[int, Window]]]:
-    """Group adjacent closed day windows into runs, each fetched as one range.
+def _runs(
+    todo: list[tuple[int, Window]], max_days: int = MAX_RUN_DAYS
+) -> list[list[tuple[int, Window]]]:
+    """Group adjacent closed day windows into runs of at most ``max_days``, each one range.
 
     The day stays the unit of caching (each day's rows are stored under the
     day's own key), so a later load still fetches only the days it lacks, but
     a cold load of "the last 30 days" pages through one range instead of
-    asking for every day on its own.
+    asking for every day on its own. A source whose walk is sequential (v2's
+    cursors) keeps its days apart (``max_days=1``), so that they are fetched at
+    once instead.
     """
 
     def day(w: Window) -> bool:
@@ -229,7 +233,7 @@ def _runs(todo: list[tuple[int, Window]]) -> list[list[tuple[int, Window]]]:
     runs: list[list[tuple[int, Window]]] = []
     for item in todo:
         window = item[1]
-        if runs and len(runs[-1]) < MAX_RUN_DAYS:
+        if runs and len(runs[-1]) < max_days:
             previous = runs[-1][-1][1]
             if day(previous) and day(window) and previous.end == window.start:
                 runs[-1].append(item)

@@ -14,11 +14,16 @@ Baselines, all against one sandbox server started in a separate process
   then ``pd.json_normalize(all_records)``.
 - **SDK path** (when ``cloudflare`` is installed): the official SDK's auto-pager,
   then ``pd.json_normalize([r.to_dict() for r in items])``.
+- **v2 floor** and **v2 plain loop** (targets ``v2cold`` and ``v2latency``, against a
+  sandbox serving Audit Logs v2): the same two over v2's cursor pages (``limit=1000``,
+  the load's ``since``/``before``); the floor reads nothing but each page's cursor (a
+  regex over ``result_info``), the plain loop ``resp.json()`` and the cursor of each page.
 
 Usage::
 
     python benchmarks/run.py                       # everything but the 1M scale step
     python benchmarks/run.py --only cold,warm --repeat 3
+    python benchmarks/run.py --only v2cold,v2latency --v2-days 30
     python benchmarks/run.py --only scale --scale-sizes 10000,100000,1000000
 
 See ``benchmarks/README.md`` for what each figure means.
@@ -34,6 +39,7 @@ import json
 import math
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -61,7 +67,7 @@ from auditkit._windows import Window, plan_windows  # noqa: E402
 from auditkit.http import get_rate_budget, set_rate_budget  # noqa: E402
 
 PER_PAGE = 1000
-TARGETS = ("cold", "warm", "memory", "latency", "incremental", "scale")
+TARGETS = ("cold", "warm", "memory", "latency", "incremental", "scale", "v2cold", "v2latency")
 DAY = pd.Timedelta(days=1)
 HAS_SDK = importlib.util.find_spec("cloudflare") is not None
 
@@ -168,6 +174,8 @@ class Server:
 
     entries: int
     latency: float = 0.0
+    api: str = "v1"
+    days: float = 1.0  # v2: the days the records span (the range the loads ask for)
     startup: float = 0.0
     info: dict[str, Any] = field(default_factory=dict)
     proc: subprocess.Popen[str] | None = None
@@ -178,6 +186,8 @@ class Server:
         cmd = [sys.executable, str(HERE / "_server.py"), "--entries", str(self.entries)]
         if self.latency:
             cmd += ["--latency", str(self.latency)]
+        if self.api != "v1":
+            cmd += ["--api", self.api, "--days", str(self.days)]
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=self._log, text=True, env=child_env()
@@ -222,6 +232,24 @@ class Server:
     @property
     def url(self) -> str:
         return f"{self.base_url}/user/audit_logs"
+
+    @property
+    def since(self) -> str:
+        """v2: start of the records' range (the anchor minus ``days``)."""
+        return self.info["since"]
+
+    @property
+    def account_id(self) -> str:
+        return self.info["account_id"]
+
+    @property
+    def v2_url(self) -> str:
+        return f"{self.base_url}/accounts/{self.account_id}/logs/audit"
+
+    @property
+    def v2_params(self) -> dict[str, str | int]:
+        """v2's first-page parameters for the whole range, ``limit=1000``."""
+        return {"since": self.since, "before": self.before, "limit": PER_PAGE}
 
     @property
     def headers(self) -> dict[str, str]:
@@ -290,6 +318,86 @@ def sdk(srv: Server) -> pd.DataFrame:
     finally:
         client.close()
     return pd.json_normalize([item.to_dict() for item in items])
+
+
+#: The cursor in a v2 page's ``result_info``, and where the envelope's ``result_info``
+#: starts: the last occurrence in the body, since the records come before it.
+_V2_CURSOR = re.compile(rb'"cursors":\{"after":"([^"]+)"')
+_V2_INFO = b'"result_info":'
+
+
+def _v2_cursor(body: bytes) -> str | None:
+    """The next cursor of a v2 page, read with a regex from ``result_info`` on."""
+    at = body.rfind(_V2_INFO)
+    if at < 0:
+        raise ValueError(f"not a v2 page: {body[:200]!r}")
+    m = _V2_CURSOR.search(body, at)
+    return m.group(1).decode() if m else None
+
+
+def v2_floor(srv: Server) -> list[bytes]:
+    """v2's raw-transfer floor: every cursor page's bytes in sequence; only the cursor is
+    read (a regex over the envelope's ``result_info``), nothing else parsed."""
+    contents: list[bytes] = []
+    cursor: str | None = None
+    with requests.Session() as s:
+        while True:
+            params = srv.v2_params if cursor is None else {**srv.v2_params, "cursor": cursor}
+            r = s.get(srv.v2_url, params=params, headers=srv.headers, timeout=60)
+            r.raise_for_status()
+            contents.append(r.content)
+            cursor = _v2_cursor(contents[-1])
+            if cursor is None:
+                return contents
+
+
+def v2_plain_fetch(srv: Server) -> list[dict[str, Any]]:
+    """The v2 plain loop's requests: ``resp.json()`` per page, following
+    ``result_info.cursors.after`` until a page without one (or an empty page)."""
+    records: list[dict[str, Any]] = []
+    cursor: str | None = None
+    with requests.Session() as s:
+        while True:
+            params = srv.v2_params if cursor is None else {**srv.v2_params, "cursor": cursor}
+            r = s.get(srv.v2_url, params=params, headers=srv.headers, timeout=60)
+            r.raise_for_status()
+            body = r.json()
+            records.extend(body["result"])
+            cursor = (body["result_info"].get("cursors") or {}).get("after")
+            if not body["result"] or not cursor:
+                return records
+
+
+def v2_plain(srv: Server) -> pd.DataFrame:
+    """The v2 plain loop: requests + ``resp.json()`` + the cursor, then ``pd.json_normalize``."""
+    return pd.json_normalize(v2_plain_fetch(srv))
+
+
+def check_v2_baselines(srv: Server) -> None:
+    """Untimed: the v2 floor's pages (decoded here) and the plain loop hold every entry once."""
+    pages = v2_floor(srv)
+    ids = [rec["id"] for body in pages for rec in json.loads(body)["result"]]
+    plain_ids = [rec["id"] for rec in v2_plain_fetch(srv)]
+    n = srv.info["entries"]
+    if len(ids) != n or len(set(ids)) != n or sorted(plain_ids) != sorted(ids):
+        raise AssertionError(
+            f"v2 baselines: floor {len(ids)} entries ({len(set(ids))} distinct), plain loop "
+            f"{len(plain_ids)}, expected {n}"
+        )
+
+
+def load_v2(srv: Server, **kwargs: Any) -> pd.DataFrame:
+    """``auditkit.load_audit_logs(api="v2")`` of the server's account over its range."""
+    return auditkit.load_audit_logs(
+        api="v2",
+        account_id=srv.account_id,
+        since=srv.since,
+        before=srv.before,
+        base_url=srv.base_url,
+        token=srv.token,
+        progress=False,
+        **kwargs,
+    )
 
 
 def load(srv: Server, **kwargs: Any) -> pd.DataFrame:
@@ -534,6 +642,131 @@ def target_latency(ctx: Ctx, entries: int) -> None:
     within = budget.waited == 0 and in_window <= budget.requests
     verdict(
         "rate budget",
+        f"{sum(made)} auditkit requests in {span:.0f} s; budget in_window {in_window} of "
+        f"{budget.requests} per {budget.period:.0f} s, waited {budget.waited:.1f} s",
+        f"peak {in_window / budget.requests:.0%} of budget",
+        "stay within",
+        within,
+    )
+    if span > budget.period:
+        note(f"the rounds took longer than {budget.period:.0f} s: in_window is the last period's")
+    samples(t)
+
+
+def _cursor_walks(srv: Server) -> str:
+    """How auditkit pages the server's range: windows, and the runs of them it walks as
+    one cursor range (``auditkit._paging._runs``, private: best effort)."""
+    now = pd.Timestamp.now(tz="UTC")
+    windows = plan_windows(pd.Timestamp(srv.since), pd.Timestamp(srv.before), now)
+    try:
+        from auditkit._paging import MAX_RUN_DAYS, _runs
+    except ImportError:
+        return _plural(len(windows), "window")
+    from auditkit.sources import get_source
+
+    days = get_source("v2").run_days
+    runs = _runs(list(enumerate(windows)), days)
+    return (
+        f"{_plural(len(windows), 'window')} paged as {_plural(len(runs), 'cursor walk')} "
+        f"(adjacent closed days are one walk, up to {days} of {MAX_RUN_DAYS} for v1; "
+        "a walk is sequential)"
+    )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def target_v2cold(ctx: Ctx, entries: int) -> None:
+    section(f"v2 cold load: {entries:,} Audit Logs v2 entries within one day, no cache")
+    with Server(entries, api="v2", days=1) as srv:
+        note(
+            f"v2 sandbox: {srv.info['entries']:,} entries, {srv.since} to {srv.before}, started "
+            f"in {secs(srv.startup)}; rate budget raised to 1,000,000/300 s"
+        )
+        check_v2_baselines(srv)
+        attrs: list[dict[str, Any]] = []
+
+        def cold() -> pd.DataFrame:
+            df = expect_all(load_v2(srv, cache=False, **ctx.load_kwargs), srv)
+            attrs.append(df.attrs)
+            return df
+
+        cases: dict[str, Callable[[], Any]] = {
+            "auditkit": cold,
+            "floor": lambda: v2_floor(srv),
+            "plain": lambda: v2_plain(srv),
+        }
+        t = measure(cases, ctx.args.repeat)
+        walks = _cursor_walks(srv)
+    ratio = paired(t["auditkit"], t["floor"])
+    verdict(
+        "v2 cold load",
+        f"auditkit {secs(med(t['auditkit']))} | v2 floor {secs(med(t['floor']))}",
+        f"ratio {ratio:.2f}x",
+        "<= 1.5x",
+        ratio <= 1.5,
+    )
+    note(
+        "v2 floor = a requests.Session GETs every cursor page (limit=1000) in sequence, "
+        "keeps the bytes and reads only the cursor (a regex over result_info)"
+    )
+    note(f"reference point: v2 plain loop {paired(t['plain'], t['floor']):.2f}x floor")
+    note(
+        f"requests per load: auditkit {attrs[-1]['requests']} ({walks}); "
+        f"floor and plain loop {math.ceil(srv.info['entries'] / PER_PAGE)}"
+    )
+    samples(t)
+
+
+def target_v2latency(ctx: Ctx, entries: int) -> None:
+    latency, days = ctx.args.latency, ctx.args.v2_days
+    section(
+        f"v2 latency: {latency * 1000:.0f} ms per request, {entries:,} Audit Logs v2 entries "
+        f"over {days:g} days, no cache"
+    )
+    budget = set_rate_budget()  # auditkit's default budget, fresh for this target
+    with Server(entries, latency=latency, api="v2", days=days) as srv:
+        check_v2_baselines(srv)
+        made: list[int] = []
+
+        def cold() -> pd.DataFrame:
+            df = expect_all(load_v2(srv, cache=False, **ctx.load_kwargs), srv)
+            made.append(df.attrs["requests"])
+            return df
+
+        cases = {
+            "auditkit": cold,
+            "plain": lambda: v2_plain(srv),
+            "floor": lambda: v2_floor(srv),
+        }
+        t0 = time.monotonic()
+        t = measure(cases, ctx.args.repeat)
+        span = time.monotonic() - t0
+        in_window = budget.in_window()
+        walks = _cursor_walks(srv)
+    ratio = paired(t["auditkit"], t["plain"])
+    verdict(
+        "v2 latency",
+        f"auditkit {secs(med(t['auditkit']))} | sequential cursor loop {secs(med(t['plain']))}",
+        f"ratio {ratio:.2f}x",
+        "<= 0.35x",
+        ratio <= 0.35,
+    )
+    note(
+        "sequential cursor loop = the v2 plain loop (requests + resp.json() per page, "
+        "following the cursor, then pd.json_normalize); against fetch-only (the v2 floor, "
+        f"{secs(med(t['floor']))}): {paired(t['auditkit'], t['floor']):.2f}x"
+    )
+    reqs = med(made)
+    note(
+        f"range {srv.since} to {srv.before} ({days:g} days, {entries / days:,.0f} entries a "
+        f"day); auditkit: {reqs:.0f} requests per load -> on average "
+        f"{reqs * latency / med(t['auditkit']):.1f} in flight; {walks}"
+    )
+    within = budget.waited == 0 and in_window <= budget.requests
+    verdict(
+        "v2 rate budget",
         f"{sum(made)} auditkit requests in {span:.0f} s; budget in_window {in_window} of "
         f"{budget.requests} per {budget.period:.0f} s, waited {budget.waited:.1f} s",
         f"peak {in_window / budget.requests:.0%} of budget",
@@ -840,6 +1073,7 @@ def header(args: argparse.Namespace) -> None:
     print(
         f"settings: --entries {args.entries} --repeat {args.repeat} --only "
         f"{','.join(args.only)} --scale-sizes {','.join(map(str, args.scale_sizes))}"
+        + (f" --v2-days {args.v2_days:g}" if "v2latency" in args.only else "")
         + (f" --workers {args.workers}" if args.workers else "")
     )
     print(
@@ -869,6 +1103,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="scale step: time the floor on at most this many pages, scaled (default 200)",
     )
     p.add_argument("--latency", type=float, default=0.1, help="seconds per request (default 0.1)")
+    p.add_argument(
+        "--v2-days",
+        type=float,
+        default=30,
+        help="v2latency: days the entries span, the range of every load (default 30)",
+    )
     p.add_argument("--workers", type=int, default=None, help="auditkit workers (default: its own)")
     p.add_argument("--json", type=Path, default=None, help="also write the results to this file")
     p.add_argument("--scale-child", default=None, help=argparse.SUPPRESS)
@@ -881,6 +1121,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.scale_sizes = [int(s) for s in args.scale_sizes.split(",") if s.strip()]
         if args.repeat < 1 or args.entries < 1:
             p.error("--repeat and --entries must be >= 1")
+        if args.v2_days <= 0:
+            p.error("--v2-days must be > 0")
     return args
 
 
@@ -909,8 +1151,13 @@ def main(argv: list[str] | None = None) -> None:
                 )
                 for name in throughput:
                     guarded(name, globals()[f"target_{name}"], ctx, srv)
+        if "v2cold" in args.only:
+            set_rate_budget(1_000_000, 300)  # as for cold: the sandbox has no rate limit
+            guarded("v2cold", target_v2cold, ctx, args.entries)
         if "latency" in args.only:
             guarded("latency", target_latency, ctx, args.entries)
+        if "v2latency" in args.only:
+            guarded("v2latency", target_v2latency, ctx, args.entries)
         if "scale" in args.only:
             guarded("scale", target_scale, ctx, args.scale_sizes)
     finally:

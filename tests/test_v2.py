@@ -358,3 +358,14 @@ def test_the_cli_fetches_v2(
     assert len(df) == 7 and "resource_product" in df.columns
     sent = next(r for r in stub.requests if r.params.get("limit"))
     assert sent.params["resource_product"] == "dns" and sent.path == "/accounts/acc1/logs/audit"
+
+
+def test_closed_days_are_walked_apart_so_they_run_at_once() -> None:
+    days = [v2_record(n, when=f"2026-09-0{1 + n % 5}T12:00:00Z") for n in range(50)]
+    with StubServer(cursor_handler(days)) as stub:
+        df = load_v2(stub, since="2026-09-01", before="2026-09-06", per_page=4)
+    assert len(df) == 50
+    first_pages = [r for r in stub.requests if "cursor" not in r.params]
+    assert sorted(r.params["since"][:10] for r in first_pages) == [
+        "2026-08-31", "2026-09-01", "2026-09-02", "2026-09-03", "2026-09-04",
+    ]  # fmt: skip

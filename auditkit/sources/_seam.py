@@ -97,6 +97,9 @@ class Source(Protocol[Q]):
     retention_months: int
     #: Largest page size the server accepts.
     max_per_page: int
+    #: Adjacent closed days walked as one range (v1, whose pages are fetched ahead: 31);
+    #: a sequential walk (v2's cursors) keeps days apart (1), so they are fetched at once.
+    run_days: int
     #: The frame's columns for this source's records (:data:`auditkit.frame.V1`, ``V2``, ...).
     schema: Schema
 

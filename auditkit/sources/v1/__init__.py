@@ -42,6 +42,7 @@ class V1Source:
     name = "v1"
     retention_months = RETENTION_MONTHS
     max_per_page = MAX_PER_PAGE
+    run_days = 31  # a month of closed days as one range: its pages are fetched ahead
     schema: Schema = V1
 
     def build_query(self, filters: dict[str, Any], per_page: int) -> AuditLogQuery:

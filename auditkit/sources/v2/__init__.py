@@ -41,6 +41,7 @@ class V2Source:
     name = "v2"
     retention_months = RETENTION_MONTHS
     max_per_page = MAX_PER_PAGE
+    run_days = 1  # cursors chain: days apart, fetched at once
     schema: Schema = V2
 
     def build_query(self, filters: dict[str, Any], per_page: int) -> V2Query:
