@@ -25,11 +25,17 @@ Examples
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from auditkit.sandbox._envelope import API_PREFIX, ENCODE, BadRequest, Response, envelope_error
+from auditkit.sandbox._envelope import (
+    API_PREFIX,
+    ENCODE,
+    BadRequest,
+    Response,
+    envelope_error,
+    parse_int,
+)
 
 __all__ = ["ACCOUNTS_PATH", "DEFAULT_PER_PAGE", "MAX_PER_PAGE", "MIN_PER_PAGE", "list_accounts"]
 
@@ -38,27 +44,13 @@ ACCOUNTS_PATH = f"{API_PREFIX}/accounts"
 DEFAULT_PER_PAGE = 20
 MIN_PER_PAGE = 5
 MAX_PER_PAGE = 50
-_INT_RE = re.compile(r"[0-9]+")
-
-
-def _int(params: Mapping[str, str], name: str, default: int, lo: int, hi: int | None) -> int:
-    raw = params.get(name, "")
-    if raw == "":
-        return default
-    if not _INT_RE.fullmatch(raw):
-        raise BadRequest(f"{name} must be an integer, got {raw!r}")
-    value = int(raw)
-    if value < lo or (hi is not None and value > hi):
-        bound = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
-        raise BadRequest(f"{name} must be {bound}, got {raw!r}")
-    return value
 
 
 def list_accounts(params: Mapping[str, str], accounts: Sequence[Mapping[str, Any]]) -> Response:
     """Answer an authenticated ``GET /accounts``: one page of ``accounts`` (in order)."""
     try:
-        page = _int(params, "page", 1, 1, None)
-        per_page = _int(params, "per_page", DEFAULT_PER_PAGE, MIN_PER_PAGE, MAX_PER_PAGE)
+        page = parse_int(params, "page", 1, 1, None)
+        per_page = parse_int(params, "per_page", DEFAULT_PER_PAGE, MIN_PER_PAGE, MAX_PER_PAGE)
         direction = params.get("direction", "").lower() or "asc"
         if direction not in ("asc", "desc"):
             raise BadRequest(f"direction must be asc or desc, got {params['direction']!r}")

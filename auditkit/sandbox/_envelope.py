@@ -9,7 +9,8 @@ raises for a 400.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,11 +20,13 @@ __all__ = [
     "API_PREFIX",
     "ENCODE",
     "ENCODE_ERRORS",
+    "INT_RE",
     "BadRequest",
     "Response",
     "envelope_error",
     "method_not_allowed",
     "not_found",
+    "parse_int",
 ]
 
 #: Path prefix of every endpoint (``base_url`` ends with it).
@@ -101,3 +104,29 @@ def method_not_allowed() -> Response:
     resp = envelope_error(405, 7001, "Method not allowed for this endpoint")
     resp.headers.append(("Allow", "GET"))
     return resp
+
+
+#: A whole number as a query parameter: ASCII digits only (no sign, no point, no spaces).
+INT_RE = re.compile(r"[0-9]+")
+
+
+def parse_int(params: Mapping[str, str], name: str, default: int, lo: int, hi: int | None) -> int:
+    """The integer query parameter ``name`` (``default`` when absent or blank), within bounds.
+
+    Raises :class:`BadRequest` for anything but digits, or a value outside ``lo..hi``.
+
+    Examples
+    --------
+    >>> parse_int({"page": "3"}, "page", 1, 1, None), parse_int({}, "page", 1, 1, None)
+    (3, 1)
+    """
+    raw = params.get(name, "")
+    if raw == "":
+        return default
+    if not INT_RE.fullmatch(raw):
+        raise BadRequest(f"{name} must be an integer, got {raw!r}")
+    value = int(raw)
+    if value < lo or (hi is not None and value > hi):
+        bound = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
+        raise BadRequest(f"{name} must be {bound}, got {raw!r}")
+    return value

@@ -51,6 +51,7 @@ from auditkit.sandbox._envelope import (
     BadRequest,
     Response,
     envelope_error,
+    parse_int,
 )
 from auditkit.sandbox._store import Entry, Store
 from auditkit.sandbox._times import parse_timestamp_ns
@@ -77,7 +78,6 @@ ACCOUNT_PATH_RE = re.compile(rf"{API_PREFIX}/accounts/([^/]*)/audit_logs")
 
 MAX_PER_PAGE = 1000
 DEFAULT_PER_PAGE = 100
-_INT_RE = re.compile(r"[0-9]+")
 _BOOLS = {"true": True, "1": True, "false": False, "0": False}
 
 #: Columns of the CSV export, in order (nested keys flattened with dots).
@@ -126,19 +126,6 @@ class Query:
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
     export: bool = False
-
-
-def _parse_int(params: Mapping[str, str], name: str, default: int, lo: int, hi: int | None) -> int:
-    raw = params.get(name, "")
-    if raw == "":
-        return default
-    if not _INT_RE.fullmatch(raw):
-        raise BadRequest(f"{name} must be an integer, got {raw!r}")
-    value = int(raw)
-    if value < lo or (hi is not None and value > hi):
-        bound = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
-        raise BadRequest(f"{name} must be {bound}, got {raw!r}")
-    return value
 
 
 def _parse_bool(params: Mapping[str, str], name: str) -> bool:
@@ -190,8 +177,8 @@ def parse_query(params: Mapping[str, str]) -> Query:
         before_ns=_parse_time(params, "before"),
         direction=direction,
         hide_user_logs=_parse_bool(params, "hide_user_logs"),
-        page=_parse_int(params, "page", 1, 1, None),
-        per_page=_parse_int(params, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
+        page=parse_int(params, "page", 1, 1, None),
+        per_page=parse_int(params, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
         export=_parse_bool(params, "export"),
     )
 

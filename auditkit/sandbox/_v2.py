@@ -76,9 +76,11 @@ from auditkit.sandbox._envelope import (
     API_PREFIX,
     ENCODE,
     ENCODE_ERRORS,
+    INT_RE,
     BadRequest,
     Response,
     envelope_error,
+    parse_int,
 )
 from auditkit.sandbox._times import parse_timestamp_ns
 from auditkit.sandbox._v2store import FIELDS, V2Entry, V2Store, field_value
@@ -111,7 +113,6 @@ CATEGORIES_PATH_RE = re.compile(rf"{API_PREFIX}/accounts/([^/]*)/logs/audit/prod
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
-_INT_RE = re.compile(r"[0-9]+")
 
 #: Where a page's next cursor goes.
 CursorStyle = Literal["after", "cursor", "both"]
@@ -217,7 +218,7 @@ def _filter_values(name: str, raw: Sequence[str]) -> frozenset[Any]:
                 raise BadRequest(f"{name} must be one of {allowed}, got {text!r}")
             out.add(value)
         elif how == "int":
-            if not _INT_RE.fullmatch(text):
+            if not INT_RE.fullmatch(text):
                 raise BadRequest(f"{name} must be an integer, got {text!r}")
             out.add(int(text))
         elif how == "ip":
@@ -276,14 +277,7 @@ def parse_query(params: Mapping[str, Sequence[str]], scope_key: str) -> V2Query:
     direction = raw_direction.lower() or "desc"
     if direction not in ("asc", "desc"):
         raise BadRequest(f"direction must be asc or desc, got {raw_direction!r}")
-    raw_limit = _last(params, "limit")
-    limit = DEFAULT_LIMIT
-    if raw_limit != "":
-        if not _INT_RE.fullmatch(raw_limit):
-            raise BadRequest(f"limit must be an integer, got {raw_limit!r}")
-        limit = int(raw_limit)
-        if not 1 <= limit <= MAX_LIMIT:
-            raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}, got {raw_limit!r}")
+    limit = parse_int({"limit": _last(params, "limit")}, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     include_raw, exclude_raw = _filters(params)
     products = _categories(params)
     if products:
