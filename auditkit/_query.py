@@ -34,6 +34,8 @@ __all__ = [
     "V2_CHOICES",
     "Filter",
     "TimeLike",
+    "check_per_page",
+    "check_range",
     "filter_values",
     "foreign_filters",
     "to_utc",
@@ -334,6 +336,33 @@ def filter_values(values: Mapping[str, Any]) -> dict[str, Any]:
     'a@b.c'
     """
     return {f.name: values.get(f.name, f.default) for f in FILTERS}
+
+
+def check_range(since: pd.Timestamp | None, before: pd.Timestamp | None) -> None:
+    """Raise :class:`InvalidParameterError` (naming ``since``) unless ``since < before``.
+
+    Examples
+    --------
+    >>> check_range(pd.Timestamp("2026-09-02", tz="UTC"), pd.Timestamp("2026-09-01", tz="UTC"))
+    Traceback (most recent call last):
+    ...
+    auditkit.errors.InvalidParameterError: since: must be earlier than before (2026-09-02T00:00:00+00:00 >= 2026-09-01T00:00:00+00:00)
+    """
+    if since is not None and before is not None and since >= before:
+        raise InvalidParameterError(
+            "since", f"must be earlier than before ({since.isoformat()} >= {before.isoformat()})"
+        )
+
+
+def check_per_page(per_page: Any) -> int:
+    """``per_page`` if it is an integer from 1 to :data:`MAX_PER_PAGE`, else :class:`InvalidParameterError`."""
+    if isinstance(per_page, bool) or not isinstance(per_page, int):
+        raise InvalidParameterError("per_page", f"must be an integer, got {per_page!r}")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise InvalidParameterError(
+            "per_page", f"must be between 1 and {MAX_PER_PAGE}, got {per_page}"
+        )
+    return per_page
 
 
 def foreign_filters(values: Mapping[str, Any], api: str) -> None:

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ..._query import FILTERS, MAX_PER_PAGE, Filter
+from ..._query import FILTERS, MAX_PER_PAGE, Filter, check_per_page, check_range
 from ...errors import InvalidParameterError
 
 #: The filters v1 has (:data:`auditkit._query.FILTERS` with a v1 check).
@@ -73,17 +73,8 @@ class AuditLogQuery:
             if f.check is not None
         }
         since_ts, before_ts = clean["since"], clean["before"]
-        if since_ts is not None and before_ts is not None and since_ts >= before_ts:
-            raise InvalidParameterError(
-                "since",
-                f"must be earlier than before ({since_ts.isoformat()} >= {before_ts.isoformat()})",
-            )
-        if isinstance(per_page, bool) or not isinstance(per_page, int):
-            raise InvalidParameterError("per_page", f"must be an integer, got {per_page!r}")
-        if not 1 <= per_page <= MAX_PER_PAGE:
-            raise InvalidParameterError(
-                "per_page", f"must be between 1 and {MAX_PER_PAGE}, got {per_page}"
-            )
+        check_range(since_ts, before_ts)
+        check_per_page(per_page)
         return cls(**clean, per_page=per_page)
 
     @property

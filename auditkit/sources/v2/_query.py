@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..._query import FILTERS, MAX_PER_PAGE, Filter, foreign_filters
+from ..._query import FILTERS, MAX_PER_PAGE, Filter, check_per_page, check_range, foreign_filters
 from ...errors import InvalidParameterError
 
 __all__ = ["V2_FILTERS", "V2Query"]
@@ -100,17 +100,8 @@ class V2Query:
                 "actor_ip", "is api='v2''s actor_ip_address, which is given too: give one"
             )
         since, before = clean["since"], clean["before"]
-        if since is not None and before is not None and since >= before:
-            raise InvalidParameterError(
-                "since",
-                f"must be earlier than before ({since.isoformat()} >= {before.isoformat()})",
-            )
-        if isinstance(per_page, bool) or not isinstance(per_page, int):
-            raise InvalidParameterError("per_page", f"must be an integer, got {per_page!r}")
-        if not 1 <= per_page <= MAX_PER_PAGE:
-            raise InvalidParameterError(
-                "per_page", f"must be between 1 and {MAX_PER_PAGE}, got {per_page}"
-            )
+        check_range(since, before)
+        check_per_page(per_page)
         wired: list[tuple[str, Values]] = []
         for f in V2_FILTERS:
             if f.name in _NOT_ARRAYS or clean[f.name] is None:
