@@ -358,20 +358,23 @@ def _fetch_accounts(
         replace(load, query=load.source.build_query({**values, "account_id": a}, per_page))
         for a in accounts
     ]
-    with ThreadPoolExecutor(
+    pool = ThreadPoolExecutor(
         max_workers=min(ACCOUNTS_AT_ONCE, len(loads)), thread_name_prefix="auditkit-account"
-    ) as pool:
-        futures = [pool.submit(_fetch_once_more, one, cache_path) for one in loads]
-        outcomes: list[Any] = []
+    )
+    futures = [pool.submit(_fetch_once_more, one, cache_path) for one in loads]
+    outcomes: list[Any] = []
+    try:
         for future in futures:
             try:
                 outcomes.append(future.result())
             except AuthenticationError as exc:
                 outcomes.append(exc)
-            except BaseException:
-                for other in futures:
-                    other.cancel()
-                raise
+    except BaseException:
+        # A failure or Ctrl-C: accounts not started are dropped, and no thread is waited
+        # for (a ``with`` block would wait for every account in flight to finish).
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     parts: list[Chunk] = []
     windows: list[Window] = []
     stats = ClientStats()

@@ -369,3 +369,23 @@ def test_closed_days_are_walked_apart_so_they_run_at_once() -> None:
     assert sorted(r.params["since"][:10] for r in first_pages) == [
         "2026-08-31", "2026-09-01", "2026-09-02", "2026-09-03", "2026-09-04",
     ]  # fmt: skip
+
+
+def test_ctrl_c_returns_at_once_while_several_accounts_hang() -> None:
+    import signal
+    import time
+
+    from tests.test_client_faults import _interrupt_in
+
+    def handle(req: Request) -> Reply:
+        return Reply(hang=True)
+
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        with StubServer(handle) as stub:
+            sent = _interrupt_in(0.5)
+            with pytest.raises(KeyboardInterrupt):
+                load_v2(stub, account_id=["a1", "a2", "a3"], retry=RetryPolicy(timeout=30))
+            assert time.monotonic() - sent[0] < 2.0
+    finally:
+        signal.signal(signal.SIGINT, previous)
