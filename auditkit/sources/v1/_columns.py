@@ -13,12 +13,12 @@ from operator import attrgetter
 from typing import Any
 
 import msgspec
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from ...frame._chunk import Chunk
+from .._arrow import raw_texts, result_records
 from ._layout import _JSON_KEYS, _KIND, _NAME, _NESTED, _TOP
 
 
@@ -62,44 +62,11 @@ def _typed_rows(records: list[Any]) -> Chunk:
     )
 
 
-_OPENERS = np.array([ord("{"), ord("[")], dtype=np.uint8)
-
-
 def _raw_json(raws: Sequence[msgspec.Raw]) -> pa.Array:
-    """Raw JSON texts as one Arrow text array, without a Python object per value.
-
-    Objects and arrays are kept; anything else (``null``, strings, numbers,
-    an absent field) is missing, as :mod:`auditkit.frame` has it. Built from
-    buffers with numpy, so it never gives up the GIL (see :func:`rows_of`).
-    """
-    n = len(raws)
-    lengths = np.fromiter(map(len, raws), dtype=np.int64, count=n)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    data = np.frombuffer(b"".join(raws), dtype=np.uint8)
-    if not len(data):
-        return pa.nulls(n, pa.large_string())
-    first = data[np.minimum(offsets[:-1], len(data) - 1)]
-    valid = (lengths > 0) & ((first == _OPENERS[0]) | (first == _OPENERS[1]))
-    if lengths[~valid].any():
-        # Missing values take no bytes: keep only the valid ones' text (an absent
-        # field has none already; a ``null`` or a string has some).
-        data = data[np.repeat(valid, lengths)]
-        offsets = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.where(valid, lengths, 0), out=offsets[1:])
-    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
-    arr = pa.LargeStringArray.from_buffers(
-        n, pa.py_buffer(offsets), pa.py_buffer(data), bitmap, int(n - valid.sum())
-    )
-    try:
-        arr.validate(full=True)  # UTF-8
-    except pa.ArrowInvalid:
-        texts = [
-            bytes(r).decode("utf-8", "replace") if ok else None
-            for r, ok in zip(raws, valid, strict=True)
-        ]
-        arr = pa.array(texts, type=pa.large_string())
-    return arr
+    """Raw JSON texts as one Arrow text array (:func:`~auditkit.sources._arrow.raw_texts`):
+    objects and arrays kept, anything else missing. It never gives up the GIL (see
+    :func:`rows_of`)."""
+    return raw_texts(raws)
 
 
 def _arrow_schema() -> pa.Schema:
@@ -124,16 +91,8 @@ def _arrow_rows(body: bytes, raw: list[Any]) -> Chunk | None:
     """A page's records typed by pyarrow's JSON reader (the scalar fields), with the raw
     JSON fields the envelope's decode cut out (``raw``); ``None`` when the page holds
     anything the reader will not type."""
-    try:
-        table = pj.read_json(
-            pa.BufferReader(body),
-            read_options=pj.ReadOptions(use_threads=False, block_size=len(body) + 1),
-            parse_options=_ARROW_PARSE,
-        )
-        records = pc.list_flatten(table.column("result")).combine_chunks()
-    except (pa.ArrowException, ValueError):
-        return None
-    if len(records) != len(raw) or not raw:
+    records = result_records(body, _ARROW_PARSE, len(raw))
+    if records is None:
         return None
     return _schema_columns(
         lambda key: (
