@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from ._paging import _fetch_windows, _finish
 from ._progress import Progress, check_progress
@@ -26,6 +27,7 @@ from ._query import MAX_PER_PAGE, TimeLike, filter_values
 from ._windows import SETTLE, Window, month_start, plan_windows, retention_floor
 from .errors import AuthenticationError, CacheError, InvalidParameterError
 from .frame._chunk import Chunk, chunks_to_frame
+from .frame._schema import Schema, with_account
 from .http import (
     ApiClient,
     ClientStats,
@@ -133,10 +135,12 @@ def load_audit_logs(
     account_id
         Read ``/accounts/{account_id}/audit_logs`` instead of the user's logs
         (v2: ``/accounts/{account_id}/logs/audit``).
-        With ``api="v2"``, also a list of account ids, or ``"*"``: every account
-        ``GET /accounts`` lists for the credential. The accounts load at once
-        (at most four at a time, within the one rate budget) into one frame whose
-        ``account_id`` column says where each row came from.
+        Also a list of account ids, or ``"*"``: every account ``GET /accounts``
+        lists for the credential (none listed is an
+        :class:`~auditkit.errors.AuthenticationError`). The accounts load at once
+        (``workers`` at a time, within the one rate budget) into one frame whose
+        ``account_id`` column says where each row came from (v1 records do not
+        name their account: the column is added, last).
     organization_id
         v2 only: read ``/organizations/{organization_id}/logs/audit``.
     account_name, action_result, actor_context, actor_id, actor_ip_address, actor_token_id, actor_token_name, actor_type, raw_cf_ray_id, raw_method, raw_status_code, raw_uri, resource_id, resource_product, resource_scope, resource_type, zone_id
@@ -176,7 +180,8 @@ def load_audit_logs(
     retry
         Retries, waits and timeouts (:class:`~auditkit.RetryPolicy`).
     workers
-        Time windows fetched at once (1 to 16).
+        Time windows fetched at once (1 to 16); with several accounts, also the
+        accounts loaded at once.
 
     Returns
     -------
@@ -213,7 +218,7 @@ def load_audit_logs(
     # The filters are declared once (_query.FILTERS); the signature lists them for help().
     source = get_source(api)
     values = {**filter_values(locals()), "exclude": exclude}
-    accounts = _many_accounts(account_id, source.name)
+    accounts = _many_accounts(account_id)
     if accounts is not None:
         values["account_id"] = accounts[0] if accounts else _ANY_ACCOUNT
     query = source.build_query(values, per_page)
@@ -258,14 +263,20 @@ def load_audit_logs(
                     "account_id", "'*' lists the accounts online; offline, give their ids"
                 )
             accounts = _listed_accounts(load)
+            if not accounts:
+                raise AuthenticationError(
+                    "account_id='*': GET /accounts lists no account for this credential "
+                    "(listing needs the Account Settings Read permission); give account ids"
+                )
         parts, stats, windows, skipped = _fetch_accounts(
             load, values, per_page, accounts, cache_path, skip_unreadable
         )
     # Windows are planned oldest first and pages come newest first: newest window first
     # makes a default (newest-first) load arrive in order, so _finish need not copy it.
     ordered = parts[::-1] if query.direction == "desc" else parts
-    rows = _finish(Chunk.concat(ordered, source.schema), query, load.upper)
-    frame = chunks_to_frame([rows], source.schema)
+    schema = source.schema if accounts is None else with_account(source.schema)
+    rows = _finish(Chunk.concat(ordered, schema), query, load.upper)
+    frame = chunks_to_frame([rows], schema)
     frame.attrs.update(
         {
             "api": source.name,
@@ -286,17 +297,17 @@ def load_audit_logs(
     if accounts is not None:
         frame.attrs["accounts"] = [a for a in accounts if a not in skipped]
         frame.attrs["skipped_accounts"] = skipped
-        frame.attrs["endpoint"] = f"{root}/accounts/{{account_id}}/logs/audit"
+        frame.attrs["endpoint"] = root + query.path.replace(
+            f"/accounts/{values['account_id']}/", "/accounts/{account_id}/", 1
+        )
     return frame
 
 
 #: Placeholder account id that validates the other filters of an ``account_id="*"`` load.
 _ANY_ACCOUNT = "any"
-#: Accounts loaded at once.
-ACCOUNTS_AT_ONCE = 4
 
 
-def _many_accounts(account_id: Any, api: str) -> list[str] | None:
+def _many_accounts(account_id: Any) -> list[str] | None:
     """``None`` for one account (or none); the ids of a list; ``[]`` for ``"*"``."""
     if account_id == "*":
         many: list[str] = []
@@ -313,12 +324,6 @@ def _many_accounts(account_id: Any, api: str) -> list[str] | None:
                 many.append(item)
     else:
         return None
-    if api != "v2":
-        raise InvalidParameterError(
-            "account_id",
-            "several accounts need api='v2' for now: v1's records do not say which account "
-            "they come from",
-        )
     return many
 
 
@@ -347,7 +352,10 @@ def _fetch_accounts(
     cache_path: Path | None,
     skip_unreadable: bool,
 ) -> tuple[list[Chunk], ClientStats, list[Window], list[str]]:
-    """:func:`_fetch_once_more` for each account, :data:`ACCOUNTS_AT_ONCE` at a time.
+    """:func:`_fetch_once_more` for each account, ``load.workers`` accounts at a time.
+
+    Each account pages its own windows ``load.workers`` at a time as well: a load of
+    one day per account is one cursor walk each, so accounts are what runs at once.
 
     An account the credential may not read raises an
     :class:`~auditkit.errors.AuthenticationError` naming it, or is skipped with a
@@ -359,7 +367,7 @@ def _fetch_accounts(
         for a in accounts
     ]
     pool = ThreadPoolExecutor(
-        max_workers=min(ACCOUNTS_AT_ONCE, len(loads)), thread_name_prefix="auditkit-account"
+        max_workers=min(load.workers, len(loads)), thread_name_prefix="auditkit-account"
     )
     futures = [pool.submit(_fetch_once_more, one, cache_path) for one in loads]
     outcomes: list[Any] = []
@@ -392,7 +400,7 @@ def _fetch_accounts(
             skipped.append(account)
             continue
         chunks, account_stats, account_windows = outcome
-        parts += chunks
+        parts += _tagged(chunks, account, load.source.schema)
         windows += account_windows
         stats.add(
             requests=account_stats.requests,
@@ -407,6 +415,16 @@ def _fetch_accounts(
             stacklevel=3,
         )
     return parts, stats, windows, skipped
+
+
+def _tagged(chunks: list[Chunk], account: str, schema: Schema) -> list[Chunk]:
+    """``chunks`` with an ``account_id`` column of ``account``, unless ``schema`` has one."""
+    if "account_id" in schema.names:
+        return chunks
+    return [
+        Chunk(c.table.append_column("account_id", pa.array([account] * len(c), pa.string())))
+        for c in chunks
+    ]
 
 
 @dataclass(frozen=True)

@@ -283,6 +283,9 @@ def _when_micros(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
 def _finish(chunk: Chunk, query: Query, upper: pd.Timestamp) -> Chunk:
     """Clip to ``since <= when < upper``, drop repeated ids, order by ``when`` (then ``id``).
 
+    An id repeats within one account: rows with an ``account_id`` column are
+    deduplicated per account.
+
     Done on the Arrow table, before the frame exists: one take of the rows kept,
     in their order, instead of a pandas copy per step.
     """
@@ -295,8 +298,15 @@ def _finish(chunk: Chunk, query: Query, upper: pd.Timestamp) -> Chunk:
     ids = table.column("id")
     if len(ids) and pc.count_distinct(ids, mode="all").as_py() < len(ids):
         codes, _ = pd.factorize(pd.array(ids, dtype=pd.StringDtype("pyarrow")))
-        first = np.zeros(len(codes), dtype=bool)
         present = codes >= 0
+        if "account_id" in table.column_names:
+            # Several accounts: an id repeats only within an account (window margins);
+            # the same id read from two accounts is two rows, each saying where it was.
+            accounts, _ = pd.factorize(
+                pd.array(table.column("account_id"), dtype=pd.StringDtype("pyarrow"))
+            )
+            codes = codes.astype(np.int64) * (int(accounts.max(initial=-1)) + 2) + accounts + 1
+        first = np.zeros(len(codes), dtype=bool)
         _, first_rows = np.unique(codes[present], return_index=True)
         first[np.flatnonzero(present)[first_rows]] = True
         keep &= ~present | first

@@ -189,6 +189,14 @@ class Filter:
         return "--" + self.name.replace("_", "-")
 
     @property
+    def repeatable(self) -> bool:
+        """Whether the filter takes several values (a list; the CLI option given again).
+
+        v2's array filters do, and ``account_id`` (several accounts, either API).
+        """
+        return self.name == "account_id" or self.check_v2 in _ARRAY_CHECKS
+
+    @property
     def apis(self) -> tuple[str, ...]:
         """The APIs that have this filter, e.g. ``("v1", "v2")``."""
         return tuple(
@@ -274,6 +282,15 @@ def _status_codes(value: Any, parameter: str) -> int | tuple[int, ...] | None:
         out.append(item)
     codes = tuple(sorted(dict.fromkeys(out)))
     return codes if many else codes[0]
+
+
+#: The v2 checks that take one value or a list (v2's array filters).
+_ARRAY_CHECKS: tuple[Callable[[Any, str], Any], ...] = (
+    _texts,
+    _choices_v2,
+    _ips_v2,
+    _status_codes,
+)
 
 
 def _v2(name: str, help: str, check: Callable[[Any, str], Any] = _texts) -> Filter:

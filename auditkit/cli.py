@@ -10,6 +10,8 @@ Examples
 Shell::
 
     auditkit fetch --since 2026-10-01 -o october.parquet
+    auditkit fetch --api v2 --account-id '*' --resource-product dns --resource-product waf \
+        --exclude actor_context=dash --since 2026-10-01 -o dns-waf.parquet
     auditkit sandbox --port 8787
     auditkit demo --out demo-output
     auditkit cache info
@@ -58,8 +60,25 @@ def _parser() -> argparse.ArgumentParser:
     for f in FILTERS:  # one option per filter, as declared in auditkit._query
         if isinstance(f.default, bool):
             fetch.add_argument(f.option, action="store_true", help=f.help)
+        elif f.repeatable:
+            fetch.add_argument(
+                f.option, action="append", default=None, help=f"{f.help} (repeat for several)"
+            )
         else:
             fetch.add_argument(f.option, default=f.default, help=f.help)
+    fetch.add_argument(
+        "--exclude",
+        action="append",
+        default=None,
+        metavar="NAME=VALUE",
+        help="v2: leave out entries whose filter NAME is VALUE (sent as NAME.not; repeat for "
+        "several)",
+    )
+    fetch.add_argument(
+        "--skip-unreadable",
+        action="store_true",
+        help="several accounts: skip an account the credential may not read, with a warning",
+    )
     fetch.add_argument(
         "--api", default="v1", choices=("v1", "v2"), help="Audit Logs v1 (the default) or v2"
     )
@@ -93,6 +112,33 @@ def _int(value: str, name: str) -> int:
         raise InvalidParameterError(name, f"must be an integer, got {value!r}") from None
 
 
+def _one_or_list(values: Any) -> Any:
+    """An option given once is its value; given again, the list of its values."""
+    if isinstance(values, list):
+        return values[0] if len(values) == 1 else values
+    return values
+
+
+def _exclusions(pairs: list[str] | None) -> dict[str, Any] | None:
+    """``--exclude NAME=VALUE`` options as ``load_audit_logs``'s ``exclude`` mapping.
+
+    Examples
+    --------
+    >>> _exclusions(["actor_context=dash", "actor-context=oauth", "raw_method=GET"])
+    {'actor_context': ['dash', 'oauth'], 'raw_method': 'GET'}
+    """
+    if not pairs:
+        return None
+    out: dict[str, list[str]] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or not name:
+            raise InvalidParameterError("--exclude", "takes NAME=VALUE, e.g. actor_context=dash")
+        out.setdefault(name, []).append(value)
+    return {name: _one_or_list(values) for name, values in out.items()}
+
+
 def _cmd_fetch(args: argparse.Namespace) -> int:
     from ._load import load_audit_logs
 
@@ -104,7 +150,9 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     if args.no_cache and args.cache:
         raise InvalidParameterError("--no-cache", "cannot be combined with --cache")
     df = load_audit_logs(
-        **{f.name: getattr(args, f.name) for f in FILTERS},
+        **{f.name: _one_or_list(getattr(args, f.name)) for f in FILTERS},
+        exclude=_exclusions(args.exclude),
+        skip_unreadable=args.skip_unreadable,
         api=args.api,
         base_url=args.base_url,
         cache=False if args.no_cache else (args.cache or True),

@@ -18,12 +18,15 @@ Baselines, all against one sandbox server started in a separate process
   sandbox serving Audit Logs v2): the same two over v2's cursor pages (``limit=1000``,
   the load's ``since``/``before``); the floor reads nothing but each page's cursor (a
   regex over ``result_info``), the plain loop ``resp.json()`` and the cursor of each page.
+- **one account after another** (target ``accounts``): one v2 ``load_audit_logs`` per
+  account, in turn, then ``pd.concat``; against one load of ``account_id=[all of them]``.
 
 Usage::
 
     python benchmarks/run.py                       # everything but the 1M scale step
     python benchmarks/run.py --only cold,warm --repeat 3
     python benchmarks/run.py --only v2cold,v2latency --v2-days 30
+    python benchmarks/run.py --only accounts --accounts 10 --account-entries 2000
     python benchmarks/run.py --only scale --scale-sizes 10000,100000,1000000
 
 See ``benchmarks/README.md`` for what each figure means.
@@ -67,7 +70,17 @@ from auditkit._windows import Window, plan_windows  # noqa: E402
 from auditkit.http import get_rate_budget, set_rate_budget  # noqa: E402
 
 PER_PAGE = 1000
-TARGETS = ("cold", "warm", "memory", "latency", "incremental", "scale", "v2cold", "v2latency")
+TARGETS = (
+    "cold",
+    "warm",
+    "memory",
+    "latency",
+    "incremental",
+    "scale",
+    "v2cold",
+    "v2latency",
+    "accounts",
+)
 DAY = pd.Timedelta(days=1)
 HAS_SDK = importlib.util.find_spec("cloudflare") is not None
 
@@ -176,6 +189,7 @@ class Server:
     latency: float = 0.0
     api: str = "v1"
     days: float = 1.0  # v2: the days the records span (the range the loads ask for)
+    accounts: int = 1  # v2: accounts, each holding ``entries``
     startup: float = 0.0
     info: dict[str, Any] = field(default_factory=dict)
     proc: subprocess.Popen[str] | None = None
@@ -188,6 +202,8 @@ class Server:
             cmd += ["--latency", str(self.latency)]
         if self.api != "v1":
             cmd += ["--api", self.api, "--days", str(self.days)]
+        if self.accounts != 1:
+            cmd += ["--accounts", str(self.accounts)]
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=self._log, text=True, env=child_env()
@@ -388,9 +404,9 @@ def check_v2_baselines(srv: Server) -> None:
 
 def load_v2(srv: Server, **kwargs: Any) -> pd.DataFrame:
     """``auditkit.load_audit_logs(api="v2")`` of the server's account over its range."""
+    kwargs.setdefault("account_id", srv.account_id)
     return auditkit.load_audit_logs(
         api="v2",
-        account_id=srv.account_id,
         since=srv.since,
         before=srv.before,
         base_url=srv.base_url,
@@ -778,6 +794,55 @@ def target_v2latency(ctx: Ctx, entries: int) -> None:
     samples(t)
 
 
+def target_accounts(ctx: Ctx, entries: int) -> None:
+    n, per = ctx.args.accounts, ctx.args.account_entries
+    latency, days = ctx.args.latency, ctx.args.account_days
+    section(
+        f"many accounts: {n} accounts x {per:,} Audit Logs v2 entries over {days:g} days, "
+        f"{latency * 1000:.0f} ms per request, no cache"
+    )
+    budget = set_rate_budget()  # auditkit's default budget, fresh for this target
+    with Server(per, latency=latency, api="v2", days=days, accounts=n) as srv:
+        ids: list[str] = srv.info["account_ids"]
+        made: list[int] = []
+
+        def one(account: str) -> pd.DataFrame:
+            return load_v2(srv, cache=False, account_id=account, **ctx.load_kwargs)
+
+        def together() -> pd.DataFrame:
+            df = load_v2(srv, cache=False, account_id=ids, **ctx.load_kwargs)
+            if len(df) != n * per or df.groupby("account_id").size().tolist() != [per] * n:
+                raise AssertionError(f"auditkit returned {len(df)} rows, expected {n} x {per}")
+            made.append(df.attrs["requests"])
+            return df
+
+        def in_turn() -> pd.DataFrame:
+            df = pd.concat([one(a) for a in ids], ignore_index=True)
+            if len(df) != n * per:
+                raise AssertionError(f"one after another: {len(df)} rows, expected {n} x {per}")
+            return df
+
+        t0 = time.monotonic()
+        t = measure({"auditkit": together, "in turn": in_turn}, ctx.args.repeat)
+        span = time.monotonic() - t0
+        in_window = budget.in_window()
+    ratio = paired(t["auditkit"], t["in turn"])
+    verdict(
+        "many accounts",
+        f"account_id=[{n} ids] {secs(med(t['auditkit']))} | one load per account, one after "
+        f"another {secs(med(t['in turn']))}",
+        f"ratio {ratio:.2f}x",
+        "<= 0.35x",
+        ratio <= 0.35,
+    )
+    note(
+        f"requests per load: {med(made):.0f}; rate budget in_window {in_window} of "
+        f"{budget.requests} per {budget.period:.0f} s over {span:.0f} s, waited "
+        f"{budget.waited:.1f} s"
+    )
+    samples(t)
+
+
 def _daily_runs(
     ctx: Ctx, srv: Server, days: list[pd.Timestamp], path: Path
 ) -> list[dict[str, Any]]:
@@ -1109,6 +1174,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=30,
         help="v2latency: days the entries span, the range of every load (default 30)",
     )
+    p.add_argument("--accounts", type=int, default=10, help="accounts target: accounts (10)")
+    p.add_argument(
+        "--account-entries",
+        type=int,
+        default=2_000,
+        help="accounts target: entries per account (default 2000)",
+    )
+    p.add_argument(
+        "--account-days",
+        type=float,
+        default=1,
+        help="accounts target: days each account's entries span (default 1)",
+    )
     p.add_argument("--workers", type=int, default=None, help="auditkit workers (default: its own)")
     p.add_argument("--json", type=Path, default=None, help="also write the results to this file")
     p.add_argument("--scale-child", default=None, help=argparse.SUPPRESS)
@@ -1158,6 +1236,8 @@ def main(argv: list[str] | None = None) -> None:
             guarded("latency", target_latency, ctx, args.entries)
         if "v2latency" in args.only:
             guarded("v2latency", target_v2latency, ctx, args.entries)
+        if "accounts" in args.only:
+            guarded("accounts", target_accounts, ctx, args.accounts)
         if "scale" in args.only:
             guarded("scale", target_scale, ctx, args.scale_sizes)
     finally:

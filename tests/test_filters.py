@@ -75,7 +75,11 @@ def test_the_cli_has_an_option_per_filter_with_its_declared_default() -> None:
     for f in FILTERS:
         assert f.option in options, f.option
         assert options[f.option].default == f.default
-        assert options[f.option].help == f.help
+        if f.repeatable:  # given again, a list
+            assert options[f.option].help == f"{f.help} (repeat for several)"
+            assert type(options[f.option]).__name__ == "_AppendAction"
+        else:
+            assert options[f.option].help == f.help
 
 
 def test_every_filter_reaches_the_wire() -> None:

@@ -137,8 +137,6 @@ def test_an_unreadable_account_is_named_or_skipped(sb: sandbox.Sandbox) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "parameter"),
     [
-        ({"api": "v1", "account_id": ["a", "b"]}, "account_id"),
-        ({"api": "v1", "account_id": "*"}, "account_id"),
         ({"account_id": []}, "account_id"),
         ({"account_id": ["a", 5]}, "account_id"),
         ({"account_id": "*", "offline": True, "cache": "unused.sqlite"}, "account_id"),

@@ -322,6 +322,47 @@ V1 = Schema(
     endpoint="GET /accounts/{account_id}/audit_logs or /user/audit_logs",
 )
 
+#: The column a load of several accounts adds when its records do not name their
+#: account (v1's): the account each row was read from.
+ACCOUNT_COLUMN = Column(
+    "account_id",
+    "string",
+    ("account_id",),
+    "Account the entry was read from. Only in a load of several accounts; v1 records do not "
+    "name their account, so the loader adds it from the request.",
+)
+
+
+def with_account(schema: Schema) -> Schema:
+    """``schema`` with an ``account_id`` column last, unless it has one (v2's, from the wire).
+
+    The frame of a load of several accounts: v1 records do not say which account
+    they come from, so its rows get the account they were read from.
+
+    Examples
+    --------
+    >>> with_account(V1).names[-1], with_account(V1).name
+    ('account_id', 'v1')
+    >>> with_account(with_account(V1)) == with_account(V1)
+    True
+    """
+    if "account_id" in schema.names:
+        return schema
+    return _WITH_ACCOUNT.setdefault(
+        schema.name,
+        Schema(
+            schema.name,
+            (*schema.columns, ACCOUNT_COLUMN),
+            endpoint=schema.endpoint,
+            label=schema.label,
+            foreign_fields=schema.foreign_fields,
+            foreign_hint=schema.foreign_hint,
+        ),
+    )
+
+
+_WITH_ACCOUNT: dict[str, Schema] = {}
+
 _BY_NAME = V1.by_name
 #: Top-level record fields the schema reads (``id``, ``when``, ``action``, ...).
 KNOWN_FIELDS: tuple[str, ...] = V1.known_fields
