@@ -42,16 +42,22 @@ from typing import Any
 import pandas as pd
 
 from auditkit import analysis, plotting
-from auditkit.analysis import ACTOR_COLUMNS, REQUIRED_COLUMNS, check_by_type, require_columns
+from auditkit.analysis import (
+    ACTOR_COLUMNS,
+    REQUIRED_COLUMNS,
+    check_by_type,
+    require_columns,
+    required_for,
+)
 
 __all__ = ["AuditAccessor"]
 
-#: Columns each plot needs: those of the analysis it draws.
-_PLOT_REQUIRES: dict[str, tuple[str, ...]] = {
-    "plot_activity": REQUIRED_COLUMNS["activity_over_time"],
-    "plot_activity_heatmap": REQUIRED_COLUMNS["activity_heatmap"],
-    "plot_change_timeline": REQUIRED_COLUMNS["change_timeline"],
-    "plot_actor_summary": REQUIRED_COLUMNS["activity_by_actor"],
+#: The analysis each plot draws: the plot needs its columns.
+_PLOT_DRAWS: dict[str, str] = {
+    "plot_activity": "activity_over_time",
+    "plot_activity_heatmap": "activity_heatmap",
+    "plot_change_timeline": "change_timeline",
+    "plot_actor_summary": "activity_by_actor",
 }
 
 
@@ -68,11 +74,12 @@ class _Delegate:
     ----------
     func
         Function of the frame: its first parameter is ``df``.
-    requires
-        Columns ``func`` needs, checked before calling it.
+    analysis
+        The analysis whose columns ``func`` needs (v1's or v2's, by the frame:
+        ``auditkit.analysis.required_for``), checked before calling it.
     """
 
-    def __init__(self, func: Callable[..., Any], requires: tuple[str, ...]) -> None:
+    def __init__(self, func: Callable[..., Any], analysis: str) -> None:
         signature = inspect.signature(func)
         first, *rest = signature.parameters.values()
         if first.name != "df":
@@ -89,6 +96,7 @@ class _Delegate:
                 by = bound.arguments["by"]
                 check_by_type(by)
                 extra = ACTOR_COLUMNS if by == "actor" else ()
+            requires = required_for(self._df, analysis)
             require_columns(self._df, [*requires, *extra], f"df.audit.{name}()")
             return func(self._df, *args, **kwargs)
 
@@ -175,8 +183,8 @@ class AuditAccessor:
         return FilterPanel(self._df, **kwargs)
 
 
-for _name, _requires in REQUIRED_COLUMNS.items():
-    setattr(AuditAccessor, _name, _Delegate(getattr(analysis, _name), _requires))
+for _name in REQUIRED_COLUMNS:
+    setattr(AuditAccessor, _name, _Delegate(getattr(analysis, _name), _name))
 for _name in plotting.__all__:
-    setattr(AuditAccessor, _name, _Delegate(getattr(plotting, _name), _PLOT_REQUIRES[_name]))
-del _name, _requires
+    setattr(AuditAccessor, _name, _Delegate(getattr(plotting, _name), _PLOT_DRAWS[_name]))
+del _name

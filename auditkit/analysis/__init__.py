@@ -16,15 +16,29 @@ This package's one job is those analyses; its private modules, each with one job
   values are read (as text, actor, group labels, times) and outputs typed.
 - ``_activity``: :func:`activity_by_actor`, :func:`activity_over_time`,
   :func:`activity_heatmap`, :func:`new_ips`.
+- ``_changetable``: the change table's columns, JSON diffs and assembly.
+- ``_changes_v2``: value changes of a v2 frame, from its request/response bodies.
 - ``_changes``: :func:`change_timeline`, value changes and JSON diffs.
 - ``_predicates``: the rule predicates :func:`action_in`, :func:`action_matches`.
+- ``_predicates_v2``: the v2 rule predicates :func:`action_on`,
+  :func:`first_token_use`.
+- ``_context``: what rules look at (:class:`RuleContext`), on v1 and v2 frames.
 - ``_rules``: the rules engine (:class:`RiskRule`, :class:`SettingRule`,
-  :class:`BurstRule`, :class:`RuleContext`, findings).
+  :class:`BurstRule`, findings).
 - ``_default_rules``: the built-in rules as data (:data:`DEFAULT_RULES`).
+- ``_default_rules_v2``: the built-in rules for v2 frames as data
+  (:data:`DEFAULT_RULES_V2`).
 - ``_risky``: :func:`risky_changes` and :func:`rules_table`.
 
-Data flows one way: ``_checks`` <- ``_columns`` <- ``_activity``, ``_changes``,
-``_predicates`` <- ``_rules`` <- ``_default_rules`` <- ``_risky`` <- this package.
+A v2 frame (Audit Logs v2) is told apart by its columns (``_columns.is_v2_frame``);
+``change_timeline`` and ``risky_changes`` then read v2's request and response
+bodies, and ``risky_changes`` applies :data:`DEFAULT_RULES_V2`.
+
+Data flows one way: ``_checks`` <- ``_columns`` <- ``_activity``, ``_changetable``
+<- ``_changes_v2`` <- ``_changes``; ``_columns`` <- ``_predicates``,
+``_predicates_v2``; ``_changes`` <- ``_context`` <- ``_rules``; ``_predicates``,
+``_predicates_v2``, ``_rules`` <- ``_default_rules``, ``_default_rules_v2`` <-
+``_risky`` <- this package.
 
 Examples
 --------
@@ -54,24 +68,30 @@ from ._checks import check_by_type as check_by_type
 from ._checks import require_columns as require_columns
 from ._columns import ACTOR_COLUMNS, actor_label, text_labels
 from ._columns import REQUIRED_COLUMNS as REQUIRED_COLUMNS
+from ._columns import required_for as required_for
 from ._default_rules import DEFAULT_RULES
+from ._default_rules_v2 import DEFAULT_RULES_V2
 from ._predicates import action_in, action_matches
+from ._predicates_v2 import action_on, first_token_use
 from ._risky import risky_changes, rules_table
 from ._rules import BurstRule, RiskRule, SettingRule
 
 __all__ = [
     "ACTOR_COLUMNS",
     "DEFAULT_RULES",
+    "DEFAULT_RULES_V2",
     "BurstRule",
     "RiskRule",
     "SettingRule",
     "action_in",
     "action_matches",
+    "action_on",
     "activity_by_actor",
     "activity_heatmap",
     "activity_over_time",
     "actor_label",
     "change_timeline",
+    "first_token_use",
     "new_ips",
     "risky_changes",
     "rules_table",

@@ -2,7 +2,9 @@
 
 Reads old/new values (text, JSON values, setting values and ``old_``/``new_``
 pairs in ``metadata``) and diffs JSON values key by key. :func:`_changes` is the
-unfiltered table, also read by the rules engine for setting downgrades.
+unfiltered table, also read by the rules engine for setting downgrades. On a v2
+frame the values come from the request and response bodies
+(:mod:`._changes_v2`); the table is built the same way (:mod:`._changetable`).
 """
 
 from __future__ import annotations
@@ -13,42 +15,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..frame._json import JSONArray
 from ..frame._jsoncodec import decode_text
+from ._changes_v2 import V2_OLD_VALUE_NOTE, _changes_v2
+from ._changetable import CHANGE_TIMELINE_COLUMNS as CHANGE_TIMELINE_COLUMNS
+from ._changetable import NOISE_KEYS as NOISE_KEYS
+from ._changetable import ChangeRow, _dict_diff, _json_values, _resource_name, _table
 from ._checks import check_filter, require_columns
 from ._columns import (
     REQUIRED_COLUMNS,
-    STRING,
-    UTC,
+    REQUIRED_COLUMNS_V2,
     _as_string,
     _empty,
     _missing,
     _text,
-    _typed,
-    _when,
-    actor_label,
     check_when,
+    is_v2_frame,
 )
-
-#: Keys of JSON values (DNS records, ...) that bookkeep rather than describe the
-#: value; :func:`change_timeline` shows them only when nothing else changed.
-NOISE_KEYS = frozenset({"id", "zone_id", "zone_name", "created_on", "modified_on", "meta"})
-
-#: Output columns (and dtypes) of :func:`change_timeline`.
-CHANGE_TIMELINE_COLUMNS: dict[str, Any] = {
-    "when": UTC,
-    "actor": STRING,
-    "action_type": STRING,
-    "resource_type": STRING,
-    "resource_id": STRING,
-    "resource_name": STRING,
-    "zone_name": STRING,
-    "setting": STRING,
-    "key": STRING,
-    "old_value": STRING,
-    "new_value": STRING,
-    "id": STRING,
-}
 
 
 def change_timeline(
@@ -68,6 +50,18 @@ def change_timeline(
     per key that differs, nested keys dotted (``data.port``); bookkeeping keys
     (:data:`NOISE_KEYS`: ``id``, ``zone_id``, ``modified_on``, ...) only when nothing
     else changed. Values are shown as recorded; a missing old value is not guessed.
+
+    On an Audit Logs v2 frame (see :func:`~auditkit.analysis._columns.is_v2_frame`)
+    the values come from ``resource_request`` and ``resource_response``. Audit Logs
+    v2 has no old value in general: a response shaped ``{"before": ..., "after":
+    ...}`` gives the old value (``before``) and the new one (``after``; either may
+    be absent, for a creation or a deletion); any other row's new value is its
+    request body (the value as sent), else its response body, and its old value is
+    missing (``<NA>``), never guessed. A body holding a setting (``{"id": "ssl",
+    "value": "full"}``, or ``{"value": ...}`` sent to a ``*setting*`` resource) is a
+    setting change: ``setting`` is its ``id`` (else the ``resource_id``), ``old_value``
+    and ``new_value`` its values. Rows without bodies are no changes, as v1's rows
+    without values. The output's ``attrs["old_value"]`` says so.
 
     Parameters
     ----------
@@ -94,8 +88,9 @@ def change_timeline(
     Raises
     ------
     auditkit.errors.InvalidParameterError
-        ``df`` is not a frame with the needed columns, or a filter is not a string
-        or an iterable of strings.
+        ``df`` is not a frame with the needed columns (v1's, or v2's
+        :data:`~auditkit.analysis._columns.REQUIRED_COLUMNS_V2`), or a filter is not a
+        string or an iterable of strings.
 
     Examples
     --------
@@ -114,8 +109,27 @@ def change_timeline(
               setting      key  old_value  new_value resource_name
     0  security_level     <NA>       high        low          <NA>
     1            <NA>  content  192.0.2.1  192.0.2.2         A www
+
+    On a v2 frame:
+
+    >>> from auditkit.frame import V2
+    >>> v2 = records_to_frame([
+    ...     {"id": "s2", "action": {"time": "2026-10-01T09:00:00Z", "type": "update"},
+    ...      "resource": {"id": "ssl", "type": "zone_setting", "request": {"value": "flexible"},
+    ...                   "response": {"before": {"id": "ssl", "value": "full"},
+    ...                                "after": {"id": "ssl", "value": "flexible"}}}},
+    ...     {"id": "s3", "action": {"time": "2026-10-01T09:05:00Z", "type": "update"},
+    ...      "resource": {"id": "security_level", "type": "zone_setting",
+    ...                   "request": {"value": "low"}}},
+    ... ], schema=V2)
+    >>> change_timeline(v2)[["setting", "old_value", "new_value", "id"]]
+              setting old_value new_value  id
+    0             ssl      full  flexible  s2
+    1  security_level      <NA>       low  s3
     """
-    require_columns(df, REQUIRED_COLUMNS["change_timeline"], "change_timeline")
+    v2 = is_v2_frame(df)
+    needed = REQUIRED_COLUMNS_V2 if v2 else REQUIRED_COLUMNS
+    require_columns(df, needed["change_timeline"], "change_timeline")
     check_when(df)
     resource_id = check_filter("resource_id", resource_id)
     resource_type = check_filter("resource_type", resource_type)
@@ -128,12 +142,15 @@ def change_timeline(
         mask &= _isin(df["resource_type"], resource_type, ignore_case=True)
     if zone_name is not None:
         mask &= _isin(df["zone_name"], zone_name, ignore_case=True)
-    out = _changes(df[mask] if not mask.all() else df)
+    rows = df[mask] if not mask.all() else df
+    out = _changes_v2(rows) if v2 else _changes(rows)
     if setting is not None and len(out):
         keep = _isin(out["setting"], setting, ignore_case=True) | _isin(
             out["key"], setting, ignore_case=True
         )
         out = out[keep].reset_index(drop=True)
+    if v2:
+        out.attrs["old_value"] = V2_OLD_VALUE_NOTE
     return out
 
 
@@ -144,15 +161,6 @@ def _isin(s: pd.Series, values: str | Iterable[str], *, ignore_case: bool) -> np
         text = text.str.lower()
         wanted = [str(v).lower() for v in wanted]
     return text.isin(wanted).fillna(False).to_numpy(dtype=bool)
-
-
-def _json_values(col: pd.Series) -> list[Any]:
-    """Per row, a JSON column's value; each distinct value decoded once and shared (read only)."""
-    arr = col.array
-    if isinstance(arr, JSONArray):
-        distinct = arr.distinct_values()
-        return [None if code < 0 else distinct[code] for code in arr.codes.tolist()]
-    return col.tolist()
 
 
 def _changes(df: pd.DataFrame, with_position: bool = False) -> pd.DataFrame:
@@ -170,40 +178,14 @@ def _changes(df: pd.DataFrame, with_position: bool = False) -> pd.DataFrame:
     new_json = _json_values(df["new_value_json"])
     meta = _json_values(df["metadata"])
     positions: list[int] = []
-    rows: list[tuple[str | None, str | None, str | None, str | None, str | None]] = []
+    rows: list[ChangeRow] = []
     for i, (action, ot, nt, oj, nj, md) in enumerate(
         zip(actions, old_text, new_text, old_json, new_json, meta, strict=True)
     ):
         for row in _row_changes(action, ot, nt, oj, nj, md):
             positions.append(i)
             rows.append(row)
-    if not positions:
-        return _empty(columns)
-    base = df.iloc[positions]
-    changes = pd.DataFrame(
-        rows, columns=["setting", "key", "old_value", "new_value", "resource_name"], dtype=STRING
-    )
-    out = pd.DataFrame(
-        {
-            "when": _when(base, None).array,
-            "actor": actor_label(base).array,
-            "action_type": _as_string(base["action_type"]).array,
-            "resource_type": _as_string(base["resource_type"]).array,
-            "resource_id": _as_string(base["resource_id"]).array,
-            "resource_name": changes["resource_name"].array,
-            "zone_name": _as_string(base["zone_name"]).array,
-            "setting": changes["setting"].array,
-            "key": changes["key"].array,
-            "old_value": changes["old_value"].array,
-            "new_value": changes["new_value"].array,
-            "id": _as_string(base["id"]).array,
-        }
-    )
-    out = out.sort_values("when", kind="stable", na_position="last")
-    typed = _typed(out, CHANGE_TIMELINE_COLUMNS)
-    if with_position:
-        typed["_pos"] = np.asarray(positions, dtype=np.int64)[out.index.to_numpy()]
-    return typed
+    return _table(df, positions, rows, with_position)
 
 
 def _maybe_object(text: str | None) -> Any:
@@ -219,7 +201,7 @@ def _maybe_object(text: str | None) -> Any:
 
 def _row_changes(
     action: Any, old_text: Any, new_text: Any, old_json: Any, new_json: Any, meta: Any
-) -> list[tuple[str | None, str | None, str | None, str | None, str | None]]:
+) -> list[ChangeRow]:
     """(setting, key, old, new, resource_name) for every value one row changed."""
     old_text = None if _missing(old_text) else old_text
     new_text = None if _missing(new_text) else new_text
@@ -238,42 +220,6 @@ def _row_changes(
         return [(setting, None, _text(old), _text(new), rname)]
     pairs = _metadata_pairs(md)
     return [(setting, k, o, n, rname) for k, o, n in pairs]
-
-
-def _resource_name(value: Any) -> str | None:
-    if not isinstance(value, dict):
-        return None
-    name, kind = value.get("name"), value.get("type")
-    if isinstance(name, str) and name:
-        return f"{kind} {name}" if isinstance(kind, str) and kind else name
-    return None
-
-
-def _diff(
-    old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = ""
-) -> list[tuple[str, str | None, str | None]]:
-    """(dotted key, old text, new text) for every leaf that differs, keys sorted."""
-    changed: list[tuple[str, str | None, str | None]] = []
-    for k in sorted(old.keys() | new.keys()):
-        o, n = old.get(k), new.get(k)
-        if type(o) is type(n) and o == n:
-            continue
-        key = f"{prefix}{k}"
-        if isinstance(o, dict | None) and isinstance(n, dict | None):
-            changed.extend(_diff(o or {}, n or {}, key + "."))
-            continue
-        before, after = _text(o), _text(n)
-        if before != after:
-            changed.append((key, before, after))
-    return changed
-
-
-def _dict_diff(
-    old: Mapping[str, Any], new: Mapping[str, Any]
-) -> list[tuple[str, str | None, str | None]]:
-    changed = _diff(old, new)
-    meaningful = [c for c in changed if c[0].split(".", 1)[0] not in NOISE_KEYS]
-    return meaningful or changed
 
 
 def _metadata_pairs(md: Mapping[str, Any]) -> list[tuple[str, str | None, str | None]]:

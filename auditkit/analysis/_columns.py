@@ -1,7 +1,9 @@
 """The frame's columns as every analysis reads them.
 
 Which columns each analysis needs (:data:`REQUIRED_COLUMNS`; a needed column may
-be read from another one, see :data:`COLUMN_ALIASES`), and the one way
+be read from another one, see :data:`COLUMN_ALIASES`; on an Audit Logs v2 frame,
+told apart by :func:`is_v2_frame`, ``change_timeline`` and ``risky_changes``
+need :data:`REQUIRED_COLUMNS_V2`), and the one way
 values are read: as text (:func:`_as_string`), as the actor (:func:`actor_label`),
 as group labels (:func:`text_labels`), as times (:func:`_when`); and how outputs
 get their documented columns and dtypes (:func:`_empty`, :func:`_typed`).
@@ -82,6 +84,88 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
         "metadata",
     ),
 }
+
+
+#: Columns ``change_timeline`` and ``risky_changes`` read on an Audit Logs v2 frame
+#: (:func:`is_v2_frame`): v2's request and response bodies stand for v1's values.
+REQUIRED_COLUMNS_V2: dict[str, tuple[str, ...]] = {
+    "change_timeline": (
+        "id",
+        "when",
+        "action_type",
+        *ACTOR_COLUMNS,
+        "resource_type",
+        "resource_id",
+        "zone_name",
+        "resource_request",
+        "resource_response",
+    ),
+    "risky_changes": (
+        "id",
+        "when",
+        "action_type",
+        "action_result",
+        *ACTOR_COLUMNS,
+        "actor_ip",
+        "actor_token_id",
+        "actor_token_name",
+        "resource_type",
+        "resource_id",
+        "resource_product",
+        "zone_name",
+        "resource_request",
+        "resource_response",
+    ),
+}
+
+#: v1's own value columns: a frame with any of them is read as v1.
+V1_VALUE_COLUMNS = ("metadata", "old_value", "new_value", "old_value_json", "new_value_json")
+#: v2's own columns: a frame with one of them and none of :data:`V1_VALUE_COLUMNS` is v2.
+V2_MARKER_COLUMNS = ("resource_product", "resource_request", "resource_response", "actor_context")
+
+
+def required_for(df: Any, analysis: str) -> tuple[str, ...]:
+    """The columns ``analysis`` reads on ``df``: v2's list on a v2 frame (:func:`is_v2_frame`).
+
+    Examples
+    --------
+    >>> from auditkit.frame import V2, records_to_frame
+    >>> "resource_request" in required_for(records_to_frame([], schema=V2), "change_timeline")
+    True
+    >>> required_for(records_to_frame([]), "change_timeline") == REQUIRED_COLUMNS["change_timeline"]
+    True
+    """
+    if analysis in REQUIRED_COLUMNS_V2 and is_v2_frame(df):
+        return REQUIRED_COLUMNS_V2[analysis]
+    return REQUIRED_COLUMNS[analysis]
+
+
+def is_v2_frame(df: Any) -> bool:
+    """Whether ``df`` is read as an Audit Logs v2 frame (by its columns, not its values).
+
+    A v2 frame has at least one of v2's own columns (:data:`V2_MARKER_COLUMNS`:
+    ``resource_product``, ``resource_request``, ``resource_response``,
+    ``actor_context``) and none of v1's value columns (:data:`V1_VALUE_COLUMNS`:
+    ``metadata``, ``old_value``, ``new_value``, ``old_value_json``,
+    ``new_value_json``). A frame with both is read as v1 (v1's columns win, as
+    ``interface`` wins over ``actor_context``); a frame with neither is read as v1
+    too, so what it lacks is named in v1's terms.
+
+    Examples
+    --------
+    >>> from auditkit.frame import V2, records_to_frame
+    >>> v2 = records_to_frame([{"id": "a"}], schema=V2)
+    >>> is_v2_frame(v2), is_v2_frame(records_to_frame([{"id": "a"}]))
+    (True, False)
+    >>> is_v2_frame(pd.DataFrame(columns=["actor_context", "metadata"]))
+    False
+    """
+    if not isinstance(df, pd.DataFrame):
+        return False
+    columns = set(df.columns)
+    return not columns.intersection(V1_VALUE_COLUMNS) and bool(
+        columns.intersection(V2_MARKER_COLUMNS)
+    )
 
 
 def _empty(columns: Mapping[str, Any]) -> pd.DataFrame:

@@ -8,9 +8,18 @@ from typing import Any
 import pandas as pd
 
 from ..errors import AuditKitError, InvalidParameterError
-from ._checks import require_columns
-from ._columns import REQUIRED_COLUMNS, STRING, _empty, _typed, check_when
+from ._checks import _short, require_columns
+from ._columns import (
+    REQUIRED_COLUMNS,
+    REQUIRED_COLUMNS_V2,
+    STRING,
+    _empty,
+    _typed,
+    check_when,
+    is_v2_frame,
+)
 from ._default_rules import DEFAULT_RULES
+from ._default_rules_v2 import DEFAULT_RULES_V2
 from ._predicates import action_in  # noqa: F401  (used by the examples)
 from ._rules import (
     RISKY_CHANGES_COLUMNS,
@@ -35,11 +44,17 @@ def risky_changes(
     Parameters
     ----------
     df
-        Audit-log frame.
+        Audit-log frame: v1, or Audit Logs v2 (told apart by its columns, see
+        :func:`~auditkit.analysis._columns.is_v2_frame`).
     rules
-        Rules to apply; :data:`DEFAULT_RULES` when ``None``.
+        Rules to apply; when ``None``, :data:`DEFAULT_RULES` on a v1 frame and
+        :data:`DEFAULT_RULES_V2` on a v2 frame (the same story in v2's vocabulary:
+        ``action_type`` create/update/delete/view on a ``resource_product`` /
+        ``resource_type``; settings read from the request and response bodies).
     extra_rules
-        More rules, applied after ``rules`` (e.g. your own :class:`RiskRule`).
+        More rules, applied after ``rules`` (e.g. your own :class:`RiskRule`). Any
+        rule runs on either shape; its predicate must read columns the frame has
+        (:func:`action_in` for v1's action types, :func:`action_on` for v2's).
 
     Returns
     -------
@@ -54,7 +69,8 @@ def risky_changes(
     Raises
     ------
     auditkit.errors.InvalidParameterError
-        ``df`` is not a frame with the needed columns; ``rules`` or ``extra_rules``
+        ``df`` is not a frame with the needed columns (v1's, or v2's
+        :data:`~auditkit.analysis._columns.REQUIRED_COLUMNS_V2`); ``rules`` or ``extra_rules``
         is not a list of rules, or one of its rules fails on the frame (its
         predicate raises or does not return one boolean per row).
 
@@ -71,10 +87,25 @@ def risky_changes(
     >>> mine = RiskRule("tokens", "token made", "low", action_in("token_create"))
     >>> risky_changes(df, rules=[], extra_rules=[mine])["rule"].tolist()
     ['tokens']
+
+    On a v2 frame:
+
+    >>> from auditkit.frame import V2
+    >>> v2 = records_to_frame([
+    ...     {"id": "t2", "action": {"time": "2026-10-01T09:00:00Z", "type": "create"},
+    ...      "actor": {"email": "ana@example.com"},
+    ...      "resource": {"product": "api_tokens", "type": "api_token", "request": {"name": "ci"}}},
+    ... ], schema=V2)
+    >>> risky_changes(v2)[["rule", "severity", "reason"]]
+                rule severity                 reason
+    0  token_created   medium  API token created: ci
     """
-    require_columns(df, REQUIRED_COLUMNS["risky_changes"], "risky_changes")
+    v2 = is_v2_frame(df)
+    needed = REQUIRED_COLUMNS_V2 if v2 else REQUIRED_COLUMNS
+    require_columns(df, needed["risky_changes"], "risky_changes")
     check_when(df)
-    base = list(DEFAULT_RULES) if rules is None else _check_rules("rules", rules, needs=())
+    defaults = DEFAULT_RULES_V2 if v2 else DEFAULT_RULES
+    base = list(defaults) if rules is None else _check_rules("rules", rules, needs=())
     chosen = [*base, *_check_rules("extra_rules", extra_rules, needs=())]
     if df.empty or not chosen:
         return _empty(RISKY_CHANGES_COLUMNS)
@@ -119,30 +150,37 @@ def _find(rule: Any, ctx: RuleContext, parameter: str) -> pd.DataFrame:
     return found
 
 
-def rules_table(rules: Sequence[Rule] | None = None) -> pd.DataFrame:
+def rules_table(rules: Sequence[Rule] | None = None, *, schema: Any = "v1") -> pd.DataFrame:
     """The rules as a table: ``name``, ``kind``, ``severity``, ``reason``, ``matches``.
 
     Parameters
     ----------
     rules
-        Rules to describe; :data:`DEFAULT_RULES` when ``None``.
+        Rules to describe; when ``None``, the built-in rules of ``schema``.
+    schema
+        Whose built-in rules ``rules=None`` describes: ``"v1"`` (:data:`DEFAULT_RULES`)
+        or ``"v2"`` (:data:`DEFAULT_RULES_V2`), or the schema itself
+        (:data:`auditkit.frame.V2`).
 
     Raises
     ------
     auditkit.errors.InvalidParameterError
-        ``rules`` is not a list of rules.
+        ``rules`` is not a list of rules, or ``schema`` is not ``"v1"`` or ``"v2"``.
 
     Examples
     --------
     >>> t = rules_table()
     >>> t.loc[t["name"] == "failed_login", "matches"].item()
     "action_in('login', result=False)"
+    >>> t2 = rules_table(schema="v2")
+    >>> t2.loc[t2["name"] == "failed_action", "matches"].item()
+    'action_on(result=False)'
     """
-    chosen = (
-        DEFAULT_RULES
-        if rules is None
-        else _check_rules("rules", rules, needs=("name", "severity", "reason"))
-    )
+    if rules is None:
+        chosen: Sequence[Any] = DEFAULT_RULES_V2 if _schema_name(schema) == "v2" else DEFAULT_RULES
+    else:
+        _schema_name(schema)
+        chosen = _check_rules("rules", rules, needs=("name", "severity", "reason"))
     rows = []
     for r in chosen:
         if isinstance(r, SettingRule):
@@ -155,3 +193,13 @@ def rules_table(rules: Sequence[Rule] | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["name", "kind", "severity", "reason", "matches"]).astype(
         STRING
     )
+
+
+def _schema_name(schema: Any) -> str:
+    """``"v1"`` or ``"v2"`` for ``rules_table``'s ``schema`` (a name or a ``Schema``)."""
+    name = getattr(schema, "name", schema)
+    if name not in ("v1", "v2"):
+        raise InvalidParameterError(
+            "schema", f"must be 'v1' or 'v2' (or auditkit.frame.V2), got {_short(schema)}"
+        )
+    return str(name)

@@ -2,9 +2,12 @@
 
 :class:`RiskRule` (every selected event), :class:`SettingRule` (a setting
 lowered), :class:`BurstRule` (many selected events by one actor in a short
-time); :class:`RuleContext`, computed once per ``risky_changes`` call; and
-:func:`_findings`, a rule's rows as ``risky_changes`` output. The built-in rules
-are data, in :mod:`._default_rules`.
+time); :class:`RuleContext` (from :mod:`._context`), computed once per
+``risky_changes`` call; and :func:`_findings`, a rule's rows as ``risky_changes``
+output. The built-in rules
+are data, in :mod:`._default_rules` (v1) and :mod:`._default_rules_v2` (v2).
+The same rules run on both shapes: on an Audit Logs v2 frame the context reads
+setting changes from the request and response bodies (:mod:`._changes_v2`).
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
-from ._changes import _changes, _json_values
 from ._checks import _short, check_int, check_timedelta
-from ._columns import STRING, UTC, _as_string, _empty, _lower_actions, _missing, _when, actor_label
+from ._columns import STRING, UTC, _as_string, _empty, _missing, _when
+from ._context import RuleContext as RuleContext  # re-exported: rules' find() takes one
 from ._predicates import action_in  # noqa: F401  (used by the examples)
 
 #: Output columns (and dtypes) of ``risky_changes`` and of every rule's ``find``.
@@ -58,63 +61,6 @@ def _reason(template: str, fields: Mapping[str, Any]) -> str:
         return _Reason().vformat(template, (), dict(fields))
     except (ValueError, TypeError):
         return template
-
-
-class RuleContext:
-    """What rules look at, computed once per :func:`risky_changes` call.
-
-    Attributes
-    ----------
-    events
-        The frame with a ``RangeIndex`` and an extra ``actor`` column.
-    """
-
-    def __init__(self, df: pd.DataFrame, settings: Iterable[str] = ()) -> None:
-        events = df.reset_index(drop=True)
-        self.events: pd.DataFrame = events.assign(actor=actor_label(events))
-        self._settings = frozenset(n.lower() for n in settings)
-        self._changes: pd.DataFrame | None = None
-
-    def changes_of(self, names: Iterable[str]) -> pd.DataFrame:
-        """:func:`change_timeline` rows whose ``key`` (or, for plain values, ``setting``)
-        is one of ``names``, plus ``_pos``: the row's position in ``events``.
-
-        Names are compared ignoring case, but only JSON values with a top-level key
-        spelt in lower case are diffed (as Cloudflare spells them); setting changes
-        always are. The work is done once for all the settings the context was made
-        for."""
-        wanted = frozenset(n.lower() for n in names)
-        if not wanted <= self._settings:
-            return self._compute_changes(wanted)
-        if self._changes is None:
-            self._changes = self._compute_changes(self._settings)
-        changes = self._changes
-        name = changes["key"].fillna(changes["setting"]).str.lower()
-        return changes[name.isin(wanted).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
-
-    def _compute_changes(self, wanted: frozenset[str]) -> pd.DataFrame:
-        events = self.events
-        tops = {n.split(".", 1)[0] for n in wanted}
-
-        def has_key(value: Any) -> bool:
-            return isinstance(value, dict) and not tops.isdisjoint(value)
-
-        def json_text(value: Any) -> bool:
-            return isinstance(value, str) and value[:1] == "{"
-
-        candidate = (
-            _lower_actions(events).str.contains("setting", regex=False).fillna(False).to_numpy()
-            | np.fromiter(map(has_key, _json_values(events["old_value_json"])), bool, len(events))
-            | np.fromiter(map(has_key, _json_values(events["new_value_json"])), bool, len(events))
-            | np.fromiter(map(json_text, events["old_value"]), bool, len(events))
-            | np.fromiter(map(json_text, events["new_value"]), bool, len(events))
-        )
-        positions = np.flatnonzero(candidate)
-        changes = _changes(events.iloc[positions].drop(columns="actor"), with_position=True)
-        changes["_pos"] = positions[changes["_pos"].to_numpy()]
-        name = changes["key"].fillna(changes["setting"]).str.lower()
-        picked = changes[name.isin(wanted).fillna(False).to_numpy(dtype=bool)]
-        return picked.reset_index(drop=True)
 
 
 def _rule_mask(name: str, predicate: Callable[[pd.DataFrame], Any], events: pd.DataFrame) -> Any:
@@ -277,7 +223,9 @@ class SettingRule:
     ignoring case. Values are normalised with ``normalize`` and compared by their
     position in ``order`` (weakest first); values not in ``order`` are ignored.
     When a change records only the new value, the old value is taken to be the
-    previous new value of the same setting on the same resource in the frame.
+    previous new value of the same setting on the same resource in the frame (on a
+    v2 frame, where a zone setting's ``resource_id`` is the setting's name: in the
+    same zone, for a setting or a ``*setting*`` resource such as ``tls_settings``).
 
     Parameters
     ----------
@@ -351,7 +299,10 @@ class SettingRule:
         if picked.empty:
             return _empty(RISKY_CHANGES_COLUMNS)
         name = picked["key"].fillna(picked["setting"]).str.lower()
-        target = picked["resource_id"].fillna(picked["zone_name"]).fillna("")
+        if "_target" in picked.columns:
+            target = picked["_target"]
+        else:
+            target = picked["resource_id"].fillna(picked["zone_name"]).fillna("")
         previous = picked["new_value"].groupby([target, name], sort=False).shift()
         old = picked["old_value"].fillna(previous)
         positions: list[int] = []

@@ -12,7 +12,7 @@ import pandas as pd
 
 from auditkit.analysis import change_timeline
 from auditkit.analysis._checks import check_filter, check_int, require_columns
-from auditkit.analysis._columns import REQUIRED_COLUMNS, check_when
+from auditkit.analysis._columns import check_when, required_for
 
 from ._axes import _axes, _check_ax, _date_axis, _no_data
 from ._style import _clip
@@ -123,7 +123,7 @@ def plot_change_timeline(
     >>> ax.get_ylabel()
     'example.com (zone)'
     """
-    require_columns(df, REQUIRED_COLUMNS["change_timeline"], "plot_change_timeline")
+    require_columns(df, required_for(df, "change_timeline"), "plot_change_timeline")
     check_when(df)
     resource_id = check_filter("resource_id", resource_id)
     resource_type = check_filter("resource_type", resource_type)
