@@ -297,6 +297,21 @@ class Chunk:
                 arrays[c.name] = _derived(c, arrays[derived[c.name]])
         return cls(pa.table({name: arrays[name] for name in schema.names}))
 
+    def first_when(self) -> pd.Timestamp | None:
+        """``when`` of the first row (UTC), or ``None`` if there is none or it is missing.
+
+        Examples
+        --------
+        >>> Chunk.from_columns(extract_columns([{"when": "2026-10-01T12:00:00Z"}])).first_when()
+        Timestamp('2026-10-01 12:00:00+0000', tz='UTC')
+        >>> Chunk.empty().first_when() is None
+        True
+        """
+        if not len(self):
+            return None
+        when = self.table.column("when")[0].as_py()
+        return None if when is None else pd.Timestamp(when).tz_convert("UTC")
+
     @classmethod
     def empty(cls, schema: Schema = V1) -> Chunk:
         """A chunk with no rows and the columns of ``schema`` (default ``V1``).

@@ -22,7 +22,6 @@ from ..._windows import Window
 from ...errors import (
     IncompleteLoadError,
 )
-from ...frame._chunk import Chunk
 from ...http import ApiClient, Page
 from ._query import AuditLogQuery
 from ._wire import Payload
@@ -166,8 +165,5 @@ def oldest_when(
         return None
     payload = page.payload
     assert isinstance(payload, Payload)  # this source's decoder made it
-    rows = payload.rows if payload.rows is not None else Chunk.empty()
-    when = rows.table.column("when")[0].as_py()
-    if when is None:
-        return False
-    return pd.Timestamp(when).tz_convert("UTC")
+    when = None if payload.rows is None else payload.rows.first_when()
+    return False if when is None else when

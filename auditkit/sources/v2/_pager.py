@@ -34,8 +34,6 @@ import pandas as pd
 
 from ..._windows import Window, retention_floor
 from ...errors import IncompleteLoadError
-from ...frame._chunk import Chunk
-from ...frame._schema_v2 import V2
 from ...http import ApiClient, Page
 from ._query import V2Query
 from ._wire import V2Payload
@@ -150,8 +148,5 @@ def oldest_when(client: ApiClient, query: V2Query, window: Window) -> pd.Timesta
         return None
     payload = page.payload
     assert isinstance(payload, V2Payload)  # this source's decoder made it
-    rows = payload.rows if payload.rows is not None else Chunk.empty(V2)
-    when = rows.table.column("when")[0].as_py()
-    if when is None:
-        return False
-    return pd.Timestamp(when).tz_convert("UTC")
+    when = None if payload.rows is None else payload.rows.first_when()
+    return False if when is None else when
