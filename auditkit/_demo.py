@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from ._suggest import plural
+
 __all__ = ["run_demo"]
 
 #: Zone settings whose history the demo charts.
@@ -82,7 +84,10 @@ def run_demo(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     cache = out / "demo-cache.sqlite"
     with sandbox.start() as sb:
-        print(f"auditkit demo: sandbox at {sb.base_url} ({len(sb.records)} synthetic entries)")
+        print(
+            f"auditkit demo: sandbox at {sb.base_url} "
+            f"({plural(len(sb.records), 'synthetic entry', 'synthetic entries')})"
+        )
         start = time.perf_counter()
         df = load_audit_logs(base_url=sb.base_url, token=sb.token, cache=cache, progress=False)
         cold = time.perf_counter() - start
@@ -90,19 +95,21 @@ def run_demo(out: Path) -> None:
         again = load_audit_logs(base_url=sb.base_url, token=sb.token, cache=cache, progress=False)
         warm = time.perf_counter() - start
     print(
-        f"loaded {len(df)} entries in {cold:.2f} s ({df.attrs['requests']} requests, "
-        f"{df.attrs['pages_from_cache']} of {df.attrs['pages']} pages from cache)"
+        f"loaded {plural(len(df), 'entry', 'entries')} in {cold:.2f} s "
+        f"({plural(df.attrs['requests'], 'request')}, "
+        f"{df.attrs['pages_from_cache']} of {plural(df.attrs['pages'], 'page')} from cache)"
     )
     print(
-        f"loaded again in {warm:.2f} s ({again.attrs['requests']} requests, for the live windows "
-        f"only; {again.attrs['pages_from_cache']} of {again.attrs['pages']} pages from cache)"
+        f"loaded again in {warm:.2f} s ({plural(again.attrs['requests'], 'request')}, for the "
+        f"live windows only; {again.attrs['pages_from_cache']} of "
+        f"{plural(again.attrs['pages'], 'page')} from cache)"
     )
     if df.empty:
         print("no entries")
         return
     print(f"period: {df['when'].min():%Y-%m-%d %H:%M} to {df['when'].max():%Y-%m-%d %H:%M} UTC")
     print(
-        f"actors: {df['actor_email'].nunique()} people + "
+        f"actors: {plural(df['actor_email'].nunique(), 'person', 'people')} + "
         f"{df.loc[df['actor_email'].isna(), 'actor_id'].nunique()} without email; "
         f"zones: {df['zone_name'].nunique()}; IPs: {df['actor_ip'].nunique()}; "
         f"failed actions: {int((~df['action_result'].fillna(True)).sum())}"

@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from ._load import _now
 from ._query import MAX_PER_PAGE, TimeLike, filter_values
+from ._suggest import check_keywords
 from ._windows import Window
 from .errors import InvalidParameterError
 from .http import ApiClient, RetryPolicy, get_rate_budget, resolve_base_url, resolve_credentials
@@ -39,6 +41,7 @@ def export_audit_logs(
     api_key: str | None = None,
     base_url: str | None = None,
     retry: RetryPolicy | None = None,
+    **unknown: Any,
 ) -> Path:
     """Stream Cloudflare's CSV export (``export=true``) of the matching entries to ``path``.
 
@@ -56,6 +59,10 @@ def export_audit_logs(
         :data:`auditkit._query.FILTERS`).
     token, email, api_key, base_url, retry
         As in :func:`load_audit_logs`.
+    **unknown
+        None is taken: a misspelt keyword is an
+        :class:`~auditkit.errors.InvalidParameterError` naming it (with the closest
+        keyword), before any request.
 
     Returns
     -------
@@ -72,6 +79,7 @@ def export_audit_logs(
     >>> out.read_text().splitlines()[0].startswith("id,")
     True
     """
+    check_keywords(unknown, export_audit_logs)
     if not isinstance(path, str | os.PathLike) or not os.fspath(path):
         raise InvalidParameterError("path", "must be a file path")
     target = Path(path).expanduser()

@@ -24,6 +24,7 @@ import pyarrow as pa
 from ._paging import _fetch_windows, _finish
 from ._progress import Progress, check_progress
 from ._query import MAX_PER_PAGE, TimeLike, filter_values
+from ._suggest import check_keywords
 from ._windows import SETTLE, Window, month_start, plan_windows, retention_floor
 from .errors import AuthenticationError, CacheError, InvalidParameterError
 from .frame._chunk import Chunk, chunks_to_frame
@@ -102,6 +103,7 @@ def load_audit_logs(
     offline: bool | None = None,
     retry: RetryPolicy | None = None,
     workers: int = 8,
+    **unknown: Any,
 ) -> pd.DataFrame:
     """Load every matching Cloudflare audit-log entry as one typed DataFrame.
 
@@ -182,6 +184,10 @@ def load_audit_logs(
     workers
         Time windows fetched at once (1 to 16); with several accounts, also the
         accounts loaded at once.
+    **unknown
+        None is taken: a misspelt keyword (``actr_email=``) is an
+        :class:`~auditkit.errors.InvalidParameterError` naming it, with the
+        closest keyword (``did you mean actor_email?``), before any request.
 
     Returns
     -------
@@ -194,7 +200,8 @@ def load_audit_logs(
     Raises
     ------
     InvalidParameterError
-        A bad parameter (a ``ValueError``), before any request.
+        A bad parameter (a ``ValueError``), or a keyword the function does not
+        take, before any request.
     MissingCredentialsError
         No credential given or found; the message says how to pass one, or how
         to try the sandbox.
@@ -215,6 +222,7 @@ def load_audit_logs(
     >>> set(df["action_type"])
     {'login'}
     """
+    check_keywords(unknown, load_audit_logs)
     # The filters are declared once (_query.FILTERS); the signature lists them for help().
     source = get_source(api)
     values = {**filter_values(locals()), "exclude": exclude}

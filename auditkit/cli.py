@@ -1,15 +1,21 @@
-"""The ``auditkit`` command: fetch, sandbox, demo, cache.
+"""The ``auditkit`` command: fetch, findings, sandbox, demo, cache.
 
 Credentials come from the environment only (``CLOUDFLARE_API_TOKEN``, or
 ``CLOUDFLARE_EMAIL`` + ``CLOUDFLARE_API_KEY``): a secret on a command line ends
 up in shell history and process lists, so no option takes one, and a rejected
-command line is never echoed back.
+command line is never echoed back: its errors name options, never their values.
+Errors name options as they are typed (``--since: ...``), and counts read
+``1 entry``/``2 entries``. A load that comes back empty while a filter value is
+one auditkit has never seen says so on stderr, with a "did you mean"
+(:mod:`auditkit._vocabulary`).
 
 Examples
 --------
 Shell::
 
+    auditkit --version
     auditkit fetch --since 2026-10-01 -o october.parquet
+    auditkit findings --since 2026-10-01 -o findings.csv
     auditkit fetch --api v2 --account-id '*' --resource-product dns --resource-product waf \
         --exclude actor_context=dash --since 2026-10-01 -o dns-waf.parquet
     auditkit sandbox --port 8787
@@ -23,86 +29,22 @@ import argparse
 import ipaddress
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
+from ._cliparse import message_of, options_of, parser
 from ._query import FILTERS
+from ._suggest import plural
 from .errors import AuditKitError, InvalidParameterError
+
+_parser = parser  # the parser's older name, which tests/test_filters.py imports
 
 __all__ = ["main"]
 
 _SECRET_OPTIONS = ("--token", "--api-key", "--api_key", "--key", "--email", "--password")
 _OUTPUT_FORMATS = (".parquet", ".csv", ".jsonl")
-
-
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors never repeat argument values."""
-
-    def error(self, message: str) -> NoReturn:
-        if "unrecognized arguments" in message:
-            message = "unrecognized arguments (see --help)"
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="auditkit",
-        description="Cloudflare audit logs as one cached, typed table.",
-        epilog="Credentials are read from CLOUDFLARE_API_TOKEN (or CLOUDFLARE_EMAIL + "
-        "CLOUDFLARE_API_KEY), never from arguments.",
-    )
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    fetch = sub.add_parser("fetch", help="load audit logs and write them to a file")
-    fetch.add_argument("-o", "--output", required=True, help="out.parquet, out.csv or out.jsonl")
-    for f in FILTERS:  # one option per filter, as declared in auditkit._query
-        if isinstance(f.default, bool):
-            fetch.add_argument(f.option, action="store_true", help=f.help)
-        elif f.repeatable:
-            fetch.add_argument(
-                f.option, action="append", default=None, help=f"{f.help} (repeat for several)"
-            )
-        else:
-            fetch.add_argument(f.option, default=f.default, help=f.help)
-    fetch.add_argument(
-        "--exclude",
-        action="append",
-        default=None,
-        metavar="NAME=VALUE",
-        help="v2: leave out entries whose filter NAME is VALUE (sent as NAME.not; repeat for "
-        "several)",
-    )
-    fetch.add_argument(
-        "--skip-unreadable",
-        action="store_true",
-        help="several accounts: skip an account the credential may not read, with a warning",
-    )
-    fetch.add_argument(
-        "--api", default="v1", choices=("v1", "v2"), help="Audit Logs v1 (the default) or v2"
-    )
-    fetch.add_argument("--per-page", default="1000", help="1 to 1000 (default 1000)")
-    fetch.add_argument("--base-url", help="API root (default $CLOUDFLARE_BASE_URL or Cloudflare's)")
-    fetch.add_argument("--cache", help="cache file (default: the user cache dir)")
-    fetch.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-    fetch.add_argument("--offline", action="store_true", help="answer from the cache alone")
-    fetch.add_argument("--quiet", action="store_true", help="no progress bar or summary")
-
-    sandbox = sub.add_parser("sandbox", help="run the local Cloudflare-compatible sandbox")
-    sandbox.add_argument("--port", default="8787", help="port on 127.0.0.1 (0 = any free port)")
-    sandbox.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
-    sandbox.add_argument("--seed", default="0", help="seed of the synthetic account")
-
-    demo = sub.add_parser("demo", help="load the sandbox account, print a summary, write charts")
-    demo.add_argument(
-        "--out", default="demo-output", help="folder for the charts (default demo-output)"
-    )
-
-    cache = sub.add_parser("cache", help="see or clear the on-disk cache")
-    cache.add_argument("action", choices=["info", "clear"])
-    cache.add_argument("--cache", help="cache file (default: the user cache dir)")
-    return parser
+_FINDINGS_FORMATS = (".csv", ".jsonl")
 
 
 def _int(value: str, name: str) -> int:
@@ -139,18 +81,40 @@ def _exclusions(pairs: list[str] | None) -> dict[str, Any] | None:
     return {name: _one_or_list(values) for name, values in out.items()}
 
 
-def _cmd_fetch(args: argparse.Namespace) -> int:
-    from ._load import load_audit_logs
-
-    out = Path(args.output)
-    if out.suffix.lower() not in _OUTPUT_FORMATS:
-        raise InvalidParameterError("--output", f"must end in one of {', '.join(_OUTPUT_FORMATS)}")
+def _output(value: str, formats: tuple[str, ...]) -> Path:
+    """``-o``'s path, checked: one of ``formats``, in a folder that exists."""
+    out = Path(value)
+    if out.suffix.lower() not in formats:
+        raise InvalidParameterError("--output", f"must end in one of {', '.join(formats)}")
     if not out.parent.exists():
         raise InvalidParameterError("--output", f"folder {str(out.parent)!r} does not exist")
+    return out
+
+
+def _load(args: argparse.Namespace) -> Any:
+    """The load ``fetch`` and ``findings`` share: their options -> ``load_audit_logs``.
+
+    A load that returns nothing while a filter value is one auditkit has never seen
+    says so on stderr (:func:`auditkit._vocabulary.empty_load_hints`).
+    """
+    from ._load import load_audit_logs
+
     if args.no_cache and args.cache:
         raise InvalidParameterError("--no-cache", "cannot be combined with --cache")
+    filters = {f.name: _one_or_list(getattr(args, f.name)) for f in FILTERS}
+    for f in FILTERS:
+        given = filters[f.name]
+        if (
+            args.api == "v1"
+            and "v1" in f.apis
+            and f.name != "account_id"
+            and isinstance(given, list)
+        ):
+            raise InvalidParameterError(
+                f.name, f"takes one value with --api v1 (given {len(given)}); v2 takes several"
+            )
     df = load_audit_logs(
-        **{f.name: _one_or_list(getattr(args, f.name)) for f in FILTERS},
+        **filters,
         exclude=_exclusions(args.exclude),
         skip_unreadable=args.skip_unreadable,
         api=args.api,
@@ -160,12 +124,52 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
         progress=False if args.quiet else None,
         offline=True if args.offline else None,
     )
+    if len(df) == 0:
+        _hint_unseen(args.command, filters, df.attrs.get("cache"))
+    return df
+
+
+def _hint_unseen(command: str, filters: Mapping[str, Any], cache: str | None) -> None:
+    """After an empty load: one stderr line per filter value auditkit has never seen."""
+    from ._vocabulary import empty_load_hints
+
+    options = {f.name: f.option for f in FILTERS}
+    for name, value, matches in empty_load_hints(filters, None if cache is None else Path(cache)):
+        where = "in the cache or " if cache else ""
+        hint = f"; did you mean {' or '.join(matches)}?" if matches else ""
+        print(
+            f"auditkit {command}: no entries matched; {options[name]} {value!r} is not a value "
+            f"auditkit has seen ({where}among the values it knows of){hint}",
+            file=sys.stderr,
+        )
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    out = _output(args.output, _OUTPUT_FORMATS)
+    df = _load(args)
     write_frame(df, out)
     if not args.quiet:
+        attrs = df.attrs
         print(
-            f"wrote {len(df)} entries to {out} ({df.attrs['requests']} requests, "
-            f"{df.attrs['pages_from_cache']} of {df.attrs['pages']} pages from cache)"
+            f"wrote {plural(len(df), 'entry', 'entries')} to {out} "
+            f"({plural(attrs['requests'], 'request')}, {attrs['pages_from_cache']} of "
+            f"{plural(attrs['pages'], 'page')} from cache)"
         )
+    return 0
+
+
+def _cmd_findings(args: argparse.Namespace) -> int:
+    from .analysis import risky_changes
+    from .analysis._risky import SEVERITIES
+
+    out = _output(args.output, _FINDINGS_FORMATS)
+    findings = risky_changes(_load(args))
+    write_frame(findings, out)
+    if not args.quiet:
+        counts = findings["severity"].value_counts()
+        order = [s for s in SEVERITIES if s in counts] + sorted(set(counts.index) - set(SEVERITIES))
+        detail = ", ".join(f"{counts[s]} {s}" for s in order)
+        print(f"{plural(len(findings), 'finding')}{f' ({detail})' if detail else ''} to {out}")
     return 0
 
 
@@ -225,14 +229,15 @@ def _cmd_cache(args: argparse.Namespace) -> int:
     target = args.cache or True
     if args.action == "clear":
         removed = clear_cache(target)
-        print(f"removed {removed} cached page{'' if removed == 1 else 's'}")
+        print(f"removed {plural(removed, 'cached page')}")
         return 0
     info = cache_info(target)
     if info.empty:
         print("the cache is empty")
         return 0
     print(
-        f"{len(info)} cached page{'' if len(info) == 1 else 's'}, {int(info['entries'].sum())} entries, "
+        f"{plural(len(info), 'cached page')}, "
+        f"{plural(int(info['entries'].sum()), 'entry', 'entries')}, "
         f"{int(info['size_bytes'].sum()) / 1e6:.1f} MB"
     )
     print(info[["endpoint", "entries", "size_bytes", "created"]].to_string(index=False))
@@ -250,7 +255,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``auditkit`` command. Returns the exit code."""
+    """Entry point of the ``auditkit`` command. Returns the exit code.
+
+    Examples
+    --------
+    >>> main(["cache", "info", "--cache", "/nonexistent/auditkit-doctest.sqlite"])
+    the cache is empty
+    0
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     for arg in argv:
         name = arg.split("=", 1)[0]
@@ -261,12 +273,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
-    args = _parser().parse_args(argv)
-    handler = {"fetch": _cmd_fetch, "sandbox": _cmd_sandbox, "demo": _cmd_demo, "cache": _cmd_cache}
+    command_line = parser()
+    args = command_line.parse_args(argv)
+    handler = {
+        "fetch": _cmd_fetch,
+        "findings": _cmd_findings,
+        "sandbox": _cmd_sandbox,
+        "demo": _cmd_demo,
+        "cache": _cmd_cache,
+    }
     try:
         return handler[args.command](args)
     except InvalidParameterError as exc:
-        print(f"auditkit {args.command}: error: {exc}", file=sys.stderr)
+        message = message_of(exc, options_of(command_line.commands[args.command]))
+        print(f"auditkit {args.command}: error: {message}", file=sys.stderr)
         return 2
     except AuditKitError as exc:
         print(f"auditkit {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -60,7 +60,7 @@ def test_exclude_sends_not_parameters(tmp_path: Path) -> None:
         (["--exclude", "actor_context"], "--exclude"),
         (["--exclude", "=dash"], "--exclude"),
         (["--exclude", "colour=red"], "colour"),
-        (["--action-result", "success", "--action-result", "maybe"], "action_result"),
+        (["--action-result", "success", "--action-result", "maybe"], "--action-result"),
     ],
 )
 def test_bad_several_values_are_refused_before_any_request(
@@ -80,7 +80,7 @@ def test_several_values_with_v1_name_the_filter(
                  "--base-url", "http://127.0.0.1:9/client/v4", "--no-cache", "--quiet",
                  "-o", str(tmp_path / "o.csv")])  # fmt: skip
     assert code == 2
-    assert "actor_email" in capsys.readouterr().err
+    assert "--actor-email" in capsys.readouterr().err
 
 
 def test_several_v1_accounts_from_the_command_line(

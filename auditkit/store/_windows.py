@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -103,3 +105,39 @@ def window_key(fingerprint: str, *parts: object) -> str:
     """Cache key of a window: a hash of the credential fingerprint, endpoint and parameters."""
     text = "\0".join([SCHEMA_VERSION, fingerprint, *(repr(p) for p in parts)])
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def recent_tables(path: Path, limit: int) -> list[pa.Table]:
+    """The typed rows of the ``limit`` newest stored windows of the cache file ``path``.
+
+    Read only, and never raises: a missing, locked or damaged file gives ``[]``
+    and a damaged entry is left out. The windows of every credential the file
+    holds (their keys are one-way hashes): for what the file's owner may see, such
+    as the CLI's hint after an empty load, never for a load's rows.
+
+    Examples
+    --------
+    >>> recent_tables(Path("/nonexistent/cache.sqlite"), 10)
+    []
+    """
+    if not path.is_file():
+        return []
+    try:
+        db = _Db(path, write=False, strict=True)
+    except (OSError, sqlite3.Error, ValueError):
+        return []
+    try:
+        rows = db.read(
+            f"SELECT arrow FROM {WindowStore._TABLE} ORDER BY created DESC LIMIT ?", (limit,)
+        )
+    except (sqlite3.Error, ValueError):
+        rows = []
+    finally:
+        db.close()
+    tables = []
+    for (arrow,) in rows:
+        try:
+            tables.append(pa.ipc.open_stream(pa.py_buffer(arrow)).read_all())
+        except (pa.ArrowException, OSError, ValueError, TypeError):
+            continue
+    return tables
