@@ -83,6 +83,8 @@ bench: $(TEST_VENV)/.installed
 	$(TEST_VENV)/bin/python benchmarks/panel_update.py
 
 docs: $(TEST_VENV)/.installed
+	$(TEST_VENV)/bin/python docs/render_charts.py
+	$(TEST_VENV)/bin/python scripts/render_panel_png.py
 	$(TEST_VENV)/bin/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=120 \
 		--output-dir docs/notebooks notebooks/quickstart.ipynb notebooks/investigate.ipynb \
 		notebooks/investigate_v2.ipynb

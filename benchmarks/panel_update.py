@@ -1,19 +1,22 @@
-"""How long a FilterPanel update takes on 100,000 rows (target: under 300 ms).
+"""How long a FilterPanel update takes: under 300 ms on 100,000 rows, under 1 s on 1,000,000.
 
-Builds a 100,000-row audit-log frame from the sandbox's synthetic account (its
+For each size, builds an audit-log frame from the sandbox's synthetic account (its
 records through :func:`auditkit.frame.records_to_frame`, repeated with distinct
 ids, actors, IPs and shifted times), builds a :class:`auditkit.panel.FilterPanel`
 on it, then sets each control several times and times the whole update as a
-notebook user sees it in the kernel (mask, count, chart PNG, actor summary,
-first rows; the browser round trip is not included). Each update is also
+notebook user sees it in the kernel (mask, count, chart SVG, actor summary,
+risky changes, first rows; the browser round trip is not included). Each update is also
 compared with a naive pandas filter of the same conditions written from scratch
 (``Series.isin``, ``.dt.normalize()``, ``.str.contains(case=False)`` over the text
 columns), which computes the matching rows only and draws nothing.
 
 Run::
 
-    python benchmarks/panel_update.py            # 100,000 rows
+    python benchmarks/panel_update.py            # 100,000 and 1,000,000 rows
     python benchmarks/panel_update.py --rows 20000 --repeat 3
+
+It exits non-zero when an update is over its size's target (:func:`target_ms`)
+or the panel's rows differ from the naive filter's.
 """
 
 from __future__ import annotations
@@ -33,6 +36,16 @@ import pandas as pd
 matplotlib.use("Agg")
 
 TARGET_MS = 300.0
+#: Sizes run by default, and the target of the largest.
+SIZES = (100_000, 1_000_000)
+LARGE_TARGET_MS = 1000.0
+
+
+def target_ms(rows: int) -> float:
+    """The update target for a frame of ``rows`` rows: 300 ms up to 100,000, else 1 s."""
+    return TARGET_MS if rows <= 100_000 else LARGE_TARGET_MS
+
+
 ANCHOR = "2026-11-01T00:00:00Z"
 
 
@@ -75,7 +88,9 @@ def naive_filter(df: pd.DataFrame, conditions: dict[str, Any]) -> pd.DataFrame:
     evaluated on the frame's columns, the search over every text column.
     """
     mask = pd.Series(True, index=df.index)
-    actor = df["actor_email"].fillna(df["actor_id"]).fillna("(unknown)")
+    from auditkit.analysis import actor_label
+
+    actor = actor_label(df)  # the one definition of "actor" (not re-implemented here)
     columns = {
         "actor": actor,
         "action_type": df["action_type"],
@@ -114,14 +129,25 @@ def _timed(func: Callable[[], Any]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--rows", type=int, nargs="+", default=list(SIZES), help="frame sizes to time"
+    )
     parser.add_argument("--repeat", type=int, default=5, help="updates timed per scenario")
     args = parser.parse_args(argv)
+    results = [run(rows, args.repeat) for rows in args.rows]
+    print()
+    for rows, (_code, worst) in zip(args.rows, results, strict=True):
+        print(f"{rows:>10,} rows: worst update {worst:7.1f} ms (target {target_ms(rows):.0f} ms)")
+    return max(code for code, _ in results)
 
+
+def run(rows: int, repeat: int) -> tuple[int, float]:
+    """Time every scenario on a ``rows``-row frame: (exit code, worst update in ms)."""
     from auditkit.panel import FilterPanel
 
+    target = target_ms(rows)
     t0 = time.perf_counter()
-    df = build_frame(args.rows)
+    df = build_frame(rows)
     print(f"frame: {len(df):,} rows built in {time.perf_counter() - t0:.1f} s")
     t0 = time.perf_counter()
     panel = FilterPanel(df)
@@ -180,13 +206,13 @@ def main(argv: list[str] | None = None) -> int:
 
     print(
         f"\n{'scenario':24} {'rows':>7} {'median ms':>10} {'max ms':>8} "
-        f"{'naive ms':>9} {'ratio':>6}  target {TARGET_MS:.0f} ms"
+        f"{'naive ms':>9} {'ratio':>6}  target {target:.0f} ms"
     )
     worst = 0.0
     for label, (settings, baseline) in scenarios.items():
         times, naive = [], []
         matched = 0
-        for _ in range(args.repeat):
+        for _ in range(repeat):
             name, value = prepare(settings)
             times.append(_timed(lambda n=name, v=value: change(n, v)))
             matched = panel.count
@@ -194,16 +220,16 @@ def main(argv: list[str] | None = None) -> int:
         expected = naive_filter(df, baseline)
         if not panel.filtered.index.equals(expected.index):
             print(f"MISMATCH in {label}: panel {panel.count} rows, naive {len(expected)} rows")
-            return 2
+            return 2, float("nan")
         med, mx, nmed = statistics.median(times), max(times), statistics.median(naive)
         worst = max(worst, mx)
-        verdict = "ok" if mx < TARGET_MS else "SLOW"
+        verdict = "ok" if mx < target else "SLOW"
         print(
             f"{label:24} {matched:>7,} {med:>10.1f} {mx:>8.1f} {nmed:>9.1f} "
             f"{med / nmed:>6.2f}  {verdict}"
         )
     reset_ms = []
-    for _ in range(args.repeat):
+    for _ in range(repeat):
         prepare(scenarios["combined (5 filters)"][0])
         reset_ms.append(_timed(panel.reset))
     print(
@@ -212,12 +238,12 @@ def main(argv: list[str] | None = None) -> int:
     worst = max(worst, max(reset_ms))
     print(
         f"\nworst update {worst:.1f} ms on {len(df):,} rows: "
-        f"{'within' if worst < TARGET_MS else 'OVER'} the {TARGET_MS:.0f} ms target"
+        f"{'within' if worst < target else 'OVER'} the {target:.0f} ms target"
         f" (numpy {np.__version__}, pandas {pd.__version__}, python {sys.version.split()[0]},"
         f" {dt.date.today().isoformat()})"
     )
     print("ratio = panel update (mask + chart + summary + rows) / naive pandas filter (mask only)")
-    return 0 if worst < TARGET_MS else 1
+    return (0 if worst < target else 1), worst
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from auditkit.analysis import (
     _activity,
     _changes,
     _columns,
+    _newips,
     _rules,
     action_in,
     action_matches,
@@ -129,7 +130,7 @@ def test_activity_by_actor_exact(team: pd.DataFrame) -> None:
     out = activity_by_actor(team)
     pd.testing.assert_frame_equal(team, before)
     assert_dtypes(out, _activity.ACTIVITY_BY_ACTOR_COLUMNS)
-    assert out["actor"].tolist() == ["ana@example.com", "1", "(unknown)", "u9"]
+    assert out["actor"].tolist() == ["ana@example.com", "system", "(unknown)", "u9"]
     assert out["actor_type"].tolist() == ["user", "system", "user", "user"]
     assert out["events"].tolist() == [3, 2, 1, 1]
     assert out["failures"].tolist() == [1, 0, 0, 0]
@@ -286,7 +287,8 @@ def test_actor_label_is_the_actor_column_everywhere(team: pd.DataFrame) -> None:
     assert set(label) == set(activity_by_actor(team)["actor"])
     assert label.tolist().count(_columns.UNKNOWN_ACTOR) == 1
     expected = team["actor_email"].fillna(team["actor_id"]).fillna("(unknown)")
-    assert label.tolist() == expected.tolist()
+    # system actors (actor_type "system", id "1") read "system", not their id
+    assert label.tolist() == expected.replace("1", "system").tolist()
     over_time = activity_over_time(team, freq="D", by="actor")
     assert set(over_time.columns) == set(label)
     assert set(new_ips(team, "0D")["actor"]) <= set(label)
@@ -495,7 +497,7 @@ def test_activity_over_time_daily_with_gaps() -> None:
     before = unchanged(df)
     out = activity_over_time(df, freq="D")
     pd.testing.assert_frame_equal(df, before)
-    assert list(out.columns) == ["ana@example.com", "1"]
+    assert list(out.columns) == ["ana@example.com", "system"]
     assert out.columns.name == "actor"
     assert out.index.name == "period"
     assert str(out.index.dtype) == UTC
@@ -570,8 +572,8 @@ def test_activity_heatmap_exact() -> None:
     assert by.shape == (14, 24)
     assert by.index.names == ["actor", "weekday"]
     assert by.loc[("ana@example.com", "Sat"), 23] == 2
-    assert by.loc[("1", "Mon"), 0] == 1
-    assert by.index.get_level_values(0).unique().tolist() == ["ana@example.com", "1"]
+    assert by.loc[("system", "Mon"), 0] == 1
+    assert by.index.get_level_values(0).unique().tolist() == ["ana@example.com", "system"]
 
 
 def test_activity_heatmap_empty() -> None:
@@ -599,7 +601,7 @@ def test_new_ips_after_warmup() -> None:
     before = unchanged(df)
     out = new_ips(df)
     pd.testing.assert_frame_equal(df, before)
-    assert_dtypes(out, _activity.NEW_IPS_COLUMNS)
+    assert_dtypes(out, _newips.NEW_IPS_COLUMNS)
     got = out[["id", "actor", "actor_ip", "previous_ip", "known_ips"]].astype(object)
     assert got.where(got.notna(), None).values.tolist() == [
         ["n1", "ana@example.com", "203.0.113.7", "192.0.2.2", 2],
@@ -618,7 +620,7 @@ def test_new_ips_empty() -> None:
     for df in (empty_frame(), frame(system("s", "2026-10-01T00:00:00Z"))):
         out = new_ips(df)
         assert len(out) == 0
-        assert_dtypes(out, _activity.NEW_IPS_COLUMNS)
+        assert_dtypes(out, _newips.NEW_IPS_COLUMNS)
 
 
 # ------------------------------------------------------------------- risky_changes
@@ -682,7 +684,7 @@ def test_risky_tls_downgrade_from_json_deployments() -> None:
         ("t2", "min_tls_lowered", "minimum TLS version lowered from TLSv1.2 to TLSv1.0"),
         ("t3", "min_tls_lowered", "minimum TLS version lowered from 1.3 to 1.1"),
     ]
-    assert risky_changes(df)["actor"].tolist() == ["1", "1"]
+    assert risky_changes(df)["actor"].tolist() == ["system", "system"]
 
 
 def test_risky_account_events() -> None:
@@ -875,11 +877,11 @@ def test_import_stays_light() -> None:
 def test_real_records(real_records: list[dict[str, Any]]) -> None:
     df = records_to_frame(real_records)
     summary = activity_by_actor(df)
-    assert summary[["actor", "events"]].values.tolist() == [["user@example.com", 12], ["1", 1]]
+    assert summary[["actor", "events"]].values.tolist() == [["user@example.com", 12], ["system", 1]]
     rules = risky_changes(df)["rule"].tolist()
     assert rules == ["token_rolled", "api_key_rotated", "api_key_created", "token_created"]
     tl = change_timeline(df, setting="min_tls_version")
-    assert tl[["actor", "new_value"]].values.tolist() == [["1", "TLSv1.0"]]
+    assert tl[["actor", "new_value"]].values.tolist() == [["system", "TLSv1.0"]]
     v6 = change_timeline(df, setting="ipv6")
     assert v6[["old_value", "new_value"]].astype(object).values.tolist() == [[pd.NA, "true"]]
 
@@ -892,8 +894,8 @@ def test_analyses_on_a_sandbox_load(sb: Any) -> None:
     n = len(df)
     summary = activity_by_actor(df)
     assert summary["events"].sum() == n
-    assert {"1", "tom@example.org"} <= set(summary["actor"])
-    assert summary.set_index("actor").loc["1", "distinct_ips"] == 0
+    assert {"system", "tom@example.org"} <= set(summary["actor"])
+    assert summary.set_index("actor").loc["system", "distinct_ips"] == 0
     assert activity_over_time(df, freq="W").to_numpy().sum() == df["when"].notna().sum()
     assert activity_heatmap(df).to_numpy().sum() == df["when"].notna().sum()
 

@@ -4,8 +4,10 @@ Voila serves ``notebooks/quickstart.ipynb`` on 127.0.0.1 (it runs the notebook
 against the sandbox: no token, no network), Playwright drives Debian's Chromium
 (``/usr/bin/chromium``; Playwright's own browser download is not used), and the
 test checks that the panel's controls render, picks one actor and waits for the
-shown count to become that actor's count. The panel is saved to ``docs/panel.png``
-(the README's screenshot).
+shown count to become that actor's count. The server and browser helpers are
+those of ``scripts/render_panel_png.py``. The test's screenshot goes to its
+temporary directory only: it never rewrites the tracked ``docs/panel.png``
+(``python scripts/render_panel_png.py`` does, in ``make docs``).
 
 Run it alone with::
 
@@ -18,36 +20,37 @@ Chromium).
 
 from __future__ import annotations
 
-import os
+import hashlib
+import importlib.util
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 try:
-    from playwright.sync_api import sync_playwright
+    import playwright.sync_api  # noqa: F401
 except ImportError:  # pragma: no cover - skipped below
-    sync_playwright = None
+    HAVE_PLAYWRIGHT = False
+else:
+    HAVE_PLAYWRIGHT = True
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOT = ROOT / "docs" / "panel.png"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+TRACKED_PNG = ROOT / "docs" / "panel.png"
+
+
+def _load_script() -> ModuleType:
+    path = ROOT / "scripts" / "render_panel_png.py"
+    spec = importlib.util.spec_from_file_location("render_panel_png", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+script = _load_script()
 
 pytestmark = [
     pytest.mark.browser,
@@ -56,60 +59,19 @@ pytestmark = [
         reason=f"{CHROMIUM} is not installed (run: bash scripts/ci-browser-deps.sh)",
     ),
     pytest.mark.skipif(
-        sync_playwright is None, reason="playwright is not installed (pip install playwright)"
+        not HAVE_PLAYWRIGHT, reason="playwright is not installed (pip install playwright)"
     ),
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"voila exited with {proc.returncode}:\n{log.read_text()}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise AssertionError(f"voila did not listen on {port} in {timeout} s:\n{log.read_text()}")
+def _digest(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
 
 
 @pytest.fixture()
 def voila_url(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    port = _free_port()
-    log = tmp_path / "voila.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFLARE_")}
-    env["JUPYTER_RUNTIME_DIR"] = str(tmp_path / "runtime")
-    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    cmd = [
-        sys.executable,
-        "-m",
-        "voila",
-        str(ROOT / "notebooks" / "quickstart.ipynb"),
-        "--no-browser",
-        f"--port={port}",
-        "--Voila.ip=127.0.0.1",
-        "--show_tracebacks=True",
-    ]
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        _wait_for_port(port, proc, log, timeout=60)
-        yield f"http://127.0.0.1:{port}/", log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+    with script.serve_notebook(tmp_path) as served:
+        yield served
 
 
 def _count(page) -> int:
@@ -119,24 +81,10 @@ def _count(page) -> int:
 
 def test_panel_in_chromium(voila_url: tuple[str, Path], tmp_path: Path) -> None:
     url, log = voila_url
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1320, "height": 1000},
-        )
-        page = context.pages[0] if context.pages else context.new_page()
+    tracked_before = _digest(TRACKED_PNG)
+    with script.open_browser(tmp_path) as page:
         try:
-            page.goto(url, wait_until="domcontentloaded", timeout=90_000)
-            panel = page.locator(".auditkit-panel")
-            panel.wait_for(state="visible", timeout=90_000)
-            page.wait_for_function(
-                "() => /entries match/.test("
-                "document.querySelector('.auditkit-count')?.textContent || '')",
-                timeout=30_000,
-            )
+            panel = script.open_panel(page, url)
 
             # Every control renders, the multi-choice ones with counted options.
             for name in ("actor", "action-type", "resource-type", "zone", "interface"):
@@ -149,6 +97,9 @@ def test_panel_in_chromium(voila_url: tuple[str, Path], tmp_path: Path) -> None:
             assert page.locator(".auditkit-chart svg").is_visible()
             assert page.locator(".auditkit-rows table tbody tr").count() == 10
             assert page.locator(".auditkit-export").is_visible()
+            assert page.locator(".auditkit-resource input").is_visible()
+            assert page.locator(".auditkit-risky-row").count() == 8
+            assert "Risky changes:" in page.locator(".auditkit-risky-title").inner_text()
 
             total = _count(page)
             assert total > 1000
@@ -174,8 +125,5 @@ def test_panel_in_chromium(voila_url: tuple[str, Path], tmp_path: Path) -> None:
             page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
             print(log.read_text()[-5000:])
             raise
-        finally:
-            context.close()
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    shutil.copyfile(shot, SCREENSHOT)
-    assert SCREENSHOT.stat().st_size > 10_000
+    assert shot.stat().st_size > 10_000
+    assert _digest(TRACKED_PNG) == tracked_before  # docs/panel.png untouched

@@ -98,17 +98,17 @@ def test_plot_activity_stacks_counts(activity: pd.DataFrame) -> None:
     assert legend.get_title().get_text() == "actor"
     assert [t.get_text() for t in legend.get_texts()] == [
         "ana@example.com",
-        "1",
         "bob@example.com",
         "cat@example.com",
+        "system",  # the system actor (id "1"), labelled by actor_label
     ]
     assert [c.get_label() for c in ax.containers] == [t.get_text() for t in legend.get_texts()]
-    ana, system, bob, cat = ax.containers
+    ana, bob, cat, system = ax.containers
     assert heights(ana) == [2, 0, 1]
     assert heights(system) == [0, 0, 1]
     assert heights(bob) == [1, 0, 0]
     assert heights(cat) == [0, 0, 1]
-    assert [float(p.get_y()) for p in cat] == [3, 0, 2]  # stacked on the others
+    assert [float(p.get_y()) for p in system] == [3, 0, 2]  # stacked on the others
     starts = [float(p.get_x()) for p in ana]
     assert starts == [float(mdates.date2num(pd.Timestamp(f"2026-10-0{d}"))) for d in (1, 2, 3)]
     assert [float(p.get_width()) for p in ana] == [1.0, 1.0, 1.0]
@@ -120,11 +120,11 @@ def test_plot_activity_top_n_and_other(activity: pd.DataFrame) -> None:
     assert ax is given
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "ana@example.com",
-        "1",
+        "bob@example.com",
         "other",
     ]
     other = ax.containers[-1]
-    assert heights(other) == [1, 0, 1]
+    assert heights(other) == [0, 0, 2]
     assert to_hex(other.patches[0].get_facecolor()) == OTHER_COLOR
     with pytest.raises(ValueError, match="top"):
         plot_activity(activity, top=0)
@@ -151,11 +151,14 @@ def test_plot_activity_other_is_the_only_grey() -> None:
 def test_plot_activity_weekly_and_without_groups(activity: pd.DataFrame) -> None:
     ax = plot_activity(activity, freq="W", by=None)
     assert ax.get_title() == "Events per week"
-    assert ax.get_legend() is None
+    # no groups; the legend only explains the (partial) week's hatching
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "partial week (data cover part of it)"
+    ]
     (bars,) = ax.containers
     assert heights(bars) == [6]
-    # the week ending Sunday 2026-10-04 (pandas' label) spans the 7 days before it
-    assert float(bars.patches[0].get_x()) == float(mdates.date2num(pd.Timestamp("2026-09-27")))
+    # the week labelled Sunday 2026-10-04 (pandas' label) holds Monday to that Sunday
+    assert float(bars.patches[0].get_x()) == float(mdates.date2num(pd.Timestamp("2026-09-28")))
     assert float(bars.patches[0].get_width()) == 7.0
     ax = plot_activity(activity, freq="h", by="interface")
     assert ax.get_title() == "Events per hour by interface"
@@ -189,7 +192,7 @@ def test_plot_activity_heatmap(activity: pd.DataFrame) -> None:
     assert ax.get_title() == "Events by weekday and hour (UTC)"
     assert ax.get_xlabel() == "hour of day (UTC)"
     colorbar = image.colorbar
-    assert colorbar is not None and colorbar.ax.get_ylabel() == "events"
+    assert colorbar is not None and colorbar.ax.get_ylabel() == "events (blank: 0)"
     ny = plot_activity_heatmap(activity, tz="America/New_York")
     assert ny.get_title() == "Events by weekday and hour (America/New_York)"
     assert int(ny.images[0].get_array()[3, 5]) == 1
@@ -237,14 +240,15 @@ def test_plot_change_timeline(changes: pd.DataFrame) -> None:
         "content: 192.0.2.1 -> 192.0.2.2; ttl: 1 -> 60",
         "low -> high",
     ]
-    (points,) = ax.collections
+    points, downgrades = ax.collections  # high -> low is flagged by risky_changes
     offsets = points.get_offsets()
     expected = [
-        (pd.Timestamp("2026-10-01 09:00"), 0),
         (pd.Timestamp("2026-10-01 12:00"), 1),
         (pd.Timestamp("2026-10-02 09:00"), 0),
     ]
     assert offsets.tolist() == [[float(mdates.date2num(t)), y] for t, y in expected]
+    down = pd.Timestamp("2026-10-01 09:00")
+    assert downgrades.get_offsets().tolist() == [[float(mdates.date2num(down)), 0]]
 
 
 def test_plot_change_timeline_filters_and_labels(changes: pd.DataFrame) -> None:
@@ -277,8 +281,8 @@ def test_plot_actor_summary(activity: pd.DataFrame) -> None:
     assert [t.get_text() for t in ax.get_yticklabels()] == [
         "ana@example.com",
         "bob@example.com",
-        "1",
         "cat@example.com",
+        "system",
     ]
     events, failures = ax.containers
     assert [float(p.get_width()) for p in events] == [3, 2, 1, 1]
@@ -310,7 +314,7 @@ def test_plot_change_timeline_leaves_out_overlapping_labels() -> None:
     assert len(ax.collections[0].get_offsets()) == 7  # every change is a point
     texts = [t.get_text() for t in ax.texts]
     assert texts == ["off -> on", "on -> off", "off -> on"]  # 09:00 above, 09:01 below, late
-    assert [t.xyann[1] for t in ax.texts] == [6, -13, 6]
+    assert [t.xyann[1] for t in ax.texts] == [4, -4, 4]  # above, below, above
 
 
 def test_plots_through_the_accessor(activity: pd.DataFrame, changes: pd.DataFrame) -> None:

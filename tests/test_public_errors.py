@@ -118,7 +118,7 @@ _HEATMAP_PLOT = [
     *_AX,
 ]
 _ACTIVITY_PLOT = [
-    *_FREQ,
+    *(c for c in _FREQ if c != Case({"freq": None}, "freq")),  # None: chosen from the range
     Case({"freq": pd.offsets.Day()}, "freq"),
     *_BY,
     *_TZ,
@@ -133,6 +133,8 @@ _PANEL = [
     Case({"top_actors": None}, "top_actors"),
     Case({"chart": "yes"}, "chart"),
     Case({"export_path": 5}, "export_path"),
+    Case({"risky": -1}, "risky"),
+    Case({"remember": "yes"}, "remember"),
 ]
 
 #: Public callable -> bad calls. Functions whose first parameter is ``df`` get the
@@ -236,6 +238,7 @@ NOT_IN_TABLE = {
     "FilterPanel.hold": "takes no arguments",
     "FilterPanel.summary": "takes no arguments",
     "FilterPanel.chart_data": "takes no arguments",
+    "FilterPanel.risky_changes": "takes no arguments",
     "FilterPanel.to_csv": "its argument is validated and tested with its rewrite (tests/test_widgets.py)",
 }
 

@@ -197,7 +197,7 @@ def test_doubled_actor_context_is_refused(v2: pd.DataFrame) -> None:
 def test_activity_by_actor_on_small_v2_frame(v2: pd.DataFrame) -> None:
     expected = pd.DataFrame(
         {
-            "actor": pd.array([ANA, BOB, "1"], dtype=STRING),
+            "actor": pd.array([ANA, BOB, "system"], dtype=STRING),
             "actor_type": pd.array(["user", "user", "system"], dtype=STRING),
             "events": pd.array([3, 2, 1], dtype="int64"),
             "failures": pd.array([1, 1, 0], dtype="int64"),
@@ -213,6 +213,9 @@ def test_activity_by_actor_on_small_v2_frame(v2: pd.DataFrame) -> None:
             "distinct_zones": pd.array([1, 1, 1], dtype="int64"),
             "top_action": pd.array(["create", "create", "update"], dtype=STRING),
             "interfaces": pd.array(["api_token, dash", "api_token, oauth", None], dtype=STRING),
+            # What only v2 knows: the tokens used and the products touched.
+            "tokens": pd.array(["terraform-ci", "waf-sync", None], dtype=STRING),
+            "products": pd.array(["dns, zones", "waf", "ssl"], dtype=STRING),
         }
     )
     out = activity_by_actor(v2)
@@ -280,8 +283,8 @@ def test_activity_by_actor_on_sandbox_v2(sandbox_v2: pd.DataFrame) -> None:
             "michelle@example.com",
             "ana@example.net",
             "tom@example.org",
-            "1",
-            "cloudflare",
+            "system",
+            "Cloudflare",
             "support@cloudflare.com",
         ],
         "actor_type": ["user", "user", "user", "user", "system", "system", "cloudflare_admin"],
@@ -317,7 +320,7 @@ def test_plot_actor_summary_on_small_v2_frame(v2: pd.DataFrame) -> None:
     ax = plot_actor_summary(v2)
     assert ax.get_title() == "Events and failures per actor"
     assert _bars(ax) == ([3.0, 2.0, 1.0], [1.0, 1.0, 0.0])
-    assert [t.get_text() for t in ax.get_yticklabels()] == [ANA, BOB, "1"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [ANA, BOB, "system"]
     assert [c.get_label() for c in ax.containers] == ["events", "failures"]
     assert v2.audit.plot_actor_summary(top=1).get_title() == (
         "Events and failures per actor (top 1 of 3)"
@@ -333,7 +336,7 @@ def test_plot_actor_summary_on_sandbox_v2(sandbox_v2: pd.DataFrame, tmp_path: An
         "michelle@example.com",
         "ana@example.net",
         "tom@example.org",
-        "1",
+        "system",
     ]
     path = tmp_path / "actors.png"
     ax.figure.savefig(path)
@@ -427,7 +430,7 @@ def test_panel_on_sandbox_v2(sandbox_v2: pd.DataFrame) -> None:
     assert set(panel.filtered["actor_context"].astype(str)) == {"api_token"}
     panel.controls["interface"].value = ("(none)",)
     assert panel.count == 51
-    assert panel.summary()["actor"].tolist() == ["1", "cloudflare"]
+    assert panel.summary()["actor"].tolist() == ["system", "Cloudflare"]
     panel.reset()
     panel.controls["search"].value = "038ad3baeeeeea21"  # raw_cf_ray_id
     assert panel.count == 1

@@ -62,7 +62,7 @@ from __future__ import annotations
 # Imported with a redundant ``as``: not public (not in __all__), the accessor's
 # contract (which columns each analysis needs, and how that is checked).
 # Everything else the package's neighbours use they import from its modules.
-from ._activity import activity_by_actor, activity_heatmap, activity_over_time, new_ips
+from ._activity import activity_by_actor, activity_heatmap, activity_over_time
 from ._changes import change_timeline
 from ._checks import check_by_type as check_by_type
 from ._checks import require_columns as require_columns
@@ -71,6 +71,7 @@ from ._columns import REQUIRED_COLUMNS as REQUIRED_COLUMNS
 from ._columns import required_for as required_for
 from ._default_rules import DEFAULT_RULES
 from ._default_rules_v2 import DEFAULT_RULES_V2
+from ._newips import new_ips
 from ._predicates import action_in, action_matches
 from ._predicates_v2 import action_on, first_token_use
 from ._risky import risky_changes, rules_table

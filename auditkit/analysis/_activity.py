@@ -7,13 +7,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._checks import check_freq, check_timedelta, check_tz, column_for, require_columns
+from ..errors import InvalidParameterError
+from ._checks import check_freq, check_tz, column_for, require_columns
 from ._columns import (
     REQUIRED_COLUMNS,
     STRING,
@@ -26,6 +26,7 @@ from ._columns import (
     actor_label,
     check_by,
     check_when,
+    is_v2_frame,
 )
 
 #: Weekday labels of :func:`activity_heatmap`, Monday first.
@@ -45,15 +46,11 @@ ACTIVITY_BY_ACTOR_COLUMNS: dict[str, Any] = {
     "interfaces": STRING,
 }
 
-#: Output columns (and dtypes) of :func:`new_ips`.
-NEW_IPS_COLUMNS: dict[str, Any] = {
-    "when": UTC,
-    "actor": STRING,
-    "actor_ip": STRING,
-    "previous_ip": STRING,
-    "known_ips": "int64",
-    "action_type": STRING,
-    "id": STRING,
+#: Columns :func:`activity_by_actor` adds on a v2 frame that has their source column:
+#: output column -> frame column.
+V2_ACTOR_COLUMNS: dict[str, str] = {
+    "tokens": "actor_token_name",
+    "products": "resource_product",
 }
 
 # ------------------------------------------------------------------- activity by actor
@@ -72,7 +69,9 @@ def activity_by_actor(df: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         Sorted by ``events`` (descending), then ``actor``; a ``RangeIndex``. Columns:
 
-        - ``actor`` (string): email, else actor id (system actors), else ``"(unknown)"``.
+        - ``actor`` (string): as :func:`~auditkit.analysis.actor_label` labels it
+          (email; else ``system`` or ``Cloudflare`` for those actors; else the
+          actor id; else ``"(unknown)"``).
         - ``actor_type`` (string): the actor's most frequent ``actor_type``.
         - ``events``, ``failures`` (int64): rows, and rows with ``action_result`` False.
         - ``first_seen``, ``last_seen`` (datetime64[us, UTC]).
@@ -82,6 +81,14 @@ def activity_by_actor(df: pd.DataFrame) -> pd.DataFrame:
           (missing when none is known). Read from ``interface``, or, on a frame
           without it (Audit Logs v2), from ``actor_context``, with its values as
           they are (``api_token``, ``dash``...).
+
+        On an Audit Logs v2 frame (:func:`~auditkit.analysis._columns.is_v2_frame`),
+        two more string columns, each only when the frame has its source column
+        (a v1 frame's output never has them):
+
+        - ``tokens``: distinct ``actor_token_name`` values used, sorted,
+          ``", "``-joined (missing when none).
+        - ``products``: distinct ``resource_product`` values acted on, likewise.
 
     Raises
     ------
@@ -102,7 +109,7 @@ def activity_by_actor(df: pd.DataFrame) -> pd.DataFrame:
     >>> activity_by_actor(df)[["actor", "events", "failures", "top_action", "interfaces"]]
                  actor  events  failures top_action interfaces
     0  ana@example.com       2         0      login    API, UI
-    1                1       1         1      purge       <NA>
+    1           system       1         1      purge       <NA>
 
     On a v2 frame, the interfaces are the actor contexts:
 
@@ -116,11 +123,26 @@ def activity_by_actor(df: pd.DataFrame) -> pd.DataFrame:
     >>> activity_by_actor(v2)[["actor", "events", "failures", "interfaces"]]
                  actor  events  failures       interfaces
     0  ana@example.com       2         1  api_token, dash
+
+    And the API tokens and products each actor used:
+
+    >>> v2 = records_to_frame([
+    ...     {"action": {"time": "2026-10-01T09:00:00Z", "type": "update"},
+    ...      "actor": {"email": "ana@example.com", "token_name": "terraform-ci"},
+    ...      "resource": {"product": "dns"}},
+    ...     {"action": {"time": "2026-10-01T10:00:00Z", "type": "update"},
+    ...      "actor": {"email": "ana@example.com"}, "resource": {"product": "cache"}},
+    ... ], schema=V2)
+    >>> activity_by_actor(v2)[["actor", "tokens", "products"]]
+                 actor        tokens    products
+    0  ana@example.com  terraform-ci  cache, dns
     """
     require_columns(df, REQUIRED_COLUMNS["activity_by_actor"], "activity_by_actor")
     check_when(df)
+    extra = _v2_extras(df)
+    columns = {**ACTIVITY_BY_ACTOR_COLUMNS, **{name: STRING for name in extra}}
     if df.empty:
-        return _empty(ACTIVITY_BY_ACTOR_COLUMNS)
+        return _empty(columns)
     # Vectorised over integer codes (about 10 ms per 100,000 rows, where a pandas
     # groupby takes 100 ms or more): the FilterPanel calls this on every update.
     actor, actors = _codes(actor_label(df))
@@ -148,10 +170,21 @@ def activity_by_actor(df: pd.DataFrame) -> pd.DataFrame:
             "distinct_zones": _distinct(actor, k, _codes(df["zone_name"])[0]),
             "top_action": _most_frequent(actor, k, *_codes(df["action_type"], sort=True)),
             "interfaces": _joined(actor, k, interface, interfaces),
+            **{
+                name: _joined(actor, k, *_codes(df[source], sort=True))
+                for name, source in extra.items()
+            },
         }
     )
     out = out.sort_values(["events", "actor"], ascending=[False, True], kind="stable")
-    return _typed(out, ACTIVITY_BY_ACTOR_COLUMNS)
+    return _typed(out, columns)
+
+
+def _v2_extras(df: pd.DataFrame) -> dict[str, str]:
+    """The :data:`V2_ACTOR_COLUMNS` ``df`` has: none unless it is a v2 frame."""
+    if not is_v2_frame(df):
+        return {}
+    return {name: source for name, source in V2_ACTOR_COLUMNS.items() if source in df.columns}
 
 
 def _codes(s: pd.Series, sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -225,7 +258,12 @@ def _stamps(values: np.ndarray, valid: np.ndarray) -> Any:
 
 
 def activity_over_time(
-    df: pd.DataFrame, freq: str = "D", by: str | None = "actor", tz: str | None = None
+    df: pd.DataFrame,
+    freq: str = "D",
+    by: str | None = "actor",
+    tz: str | None = None,
+    *,
+    partial: bool = False,
 ) -> pd.DataFrame:
     """Event counts per period and group, with empty periods as zeros.
 
@@ -242,6 +280,14 @@ def activity_over_time(
         derived actor), or ``None`` for one ``events`` column.
     tz
         Time zone the periods are cut in (e.g. ``"Europe/Berlin"``); UTC by default.
+    partial
+        Add a last, boolean column ``partial``: whether the period is only partly
+        covered by the data's range. The data cover whole days (in ``tz``), from
+        the midnight starting the first event's day to the midnight ending the
+        last event's day; a period that starts before that range or ends after it
+        is partial (only the first and the last can be). So hourly and daily
+        periods are never partial, and a week (or month) holding only the last day
+        of data is.
 
     Returns
     -------
@@ -249,15 +295,17 @@ def activity_over_time(
         Wide: a ``DatetimeIndex`` named ``period`` covering every period from the
         first to the last event, one int64 column per group (named by the group;
         missing values grouped as ``"(none)"``), ordered by total count (descending)
-        then name. The columns' index is named ``by``. Rows with no ``when`` are not
-        counted. Empty input: no rows (and no group columns).
+        then name; with ``partial``, then the bool ``partial`` column. The columns'
+        index is named ``by``. Rows with no ``when`` are not counted. Empty input:
+        no rows (and no group columns).
 
     Raises
     ------
     auditkit.errors.InvalidParameterError
         ``df`` is not a frame with the needed columns (``"actor"`` needs
         ``actor_email`` and ``actor_id``); ``freq`` is not a positive pandas
-        frequency; ``by`` is not a column of labels; ``tz`` is not a time zone.
+        frequency; ``by`` is not a column of labels; ``tz`` is not a time zone;
+        ``partial`` is not a bool, or is true while a group is named ``"partial"``.
 
     Examples
     --------
@@ -268,16 +316,25 @@ def activity_over_time(
     ...     {"when": "2026-10-03T10:00:00Z", "actor": {"id": "1", "type": "system"}},
     ... ])
     >>> counts = activity_over_time(df, freq="D")
-    >>> list(counts.columns), counts["ana@example.com"].tolist(), counts["1"].tolist()
-    (['ana@example.com', '1'], [1, 0, 1], [0, 0, 1])
+    >>> list(counts.columns), counts["ana@example.com"].tolist(), counts["system"].tolist()
+    (['ana@example.com', 'system'], [1, 0, 1], [0, 0, 1])
     >>> counts.index[1]
     Timestamp('2026-10-02 00:00:00+0000', tz='UTC')
+
+    The week labelled Sunday 2026-10-04 (Monday to Sunday) holds data from
+    Thursday to Saturday only:
+
+    >>> weekly = activity_over_time(df, freq="W", by=None, partial=True)
+    >>> list(weekly.columns), weekly["events"].tolist(), weekly["partial"].tolist()
+    (['events', 'partial'], [3], [True])
     """
     require_columns(df, REQUIRED_COLUMNS["activity_over_time"], "activity_over_time")
     check_when(df)
     check_freq(freq)
     check_by(df, by)
     check_tz(tz)
+    if not isinstance(partial, bool):
+        raise InvalidParameterError("partial", f"must be True or False, got {partial!r}")
     when = _when(df, tz)
     groups = (
         pd.Series("events", index=df.index, dtype=STRING) if by is None else _group_labels(df, by)
@@ -287,7 +344,8 @@ def activity_over_time(
     if not valid.any():
         index = pd.DatetimeIndex([], dtype=when.dtype, name="period")
         columns = pd.Index(["events"] if by is None else [], dtype=STRING, name=name)
-        return pd.DataFrame(index=index, columns=columns, dtype="int64")
+        empty = pd.DataFrame(index=index, columns=columns, dtype="int64")
+        return empty.assign(partial=pd.Series([], dtype=bool)) if partial else empty
     work = pd.DataFrame({"when": when[valid].array, "group": groups[valid].array})
     wide = (
         work.groupby([pd.Grouper(key="when", freq=freq), "group"])
@@ -301,7 +359,48 @@ def activity_over_time(
     wide = wide[order].astype("int64")
     wide.index.name = "period"
     wide.columns = pd.Index(order, dtype=STRING, name=name)
-    return wide
+    if not partial:
+        return wide
+    if "partial" in order:
+        raise InvalidParameterError(
+            "partial", f"cannot add the 'partial' column: a {by} group is named 'partial'"
+        )
+    covered = (work["when"].min().floor("D"), work["when"].max().floor("D") + pd.Timedelta("1D"))
+    out = wide.assign(partial=_partial_periods(pd.DatetimeIndex(wide.index), freq, covered))
+    out.columns = pd.Index([*order, "partial"], dtype=STRING, name=name)
+    return out
+
+
+def _partial_periods(
+    index: pd.DatetimeIndex, freq: str, covered: tuple[pd.Timestamp, pd.Timestamp]
+) -> np.ndarray:
+    """Per period labelled ``index``: whether it starts before ``covered`` starts or
+    ends after it ends."""
+    start, end = period_span(index, freq)
+    return np.asarray((start < covered[0]) | (end > covered[1]), dtype=bool)
+
+
+def period_span(index: pd.DatetimeIndex, freq: str) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex]:
+    """Start and end (exclusive) of the periods :func:`activity_over_time` labels ``index``.
+
+    A period labelled at its start (``h``, ``D``, ``MS``...) runs from the label for
+    one ``freq``; one labelled at its end (``W``, ``ME``, ``QE``, ``YE``) holds the
+    whole label day: it ends the midnight after the label and starts one ``freq``
+    earlier (a ``W`` week is Monday to Sunday).
+
+    Examples
+    --------
+    >>> start, end = period_span(pd.DatetimeIndex(["2026-11-29"], tz="UTC"), "W")
+    >>> str(start[0]), str(end[0])
+    ('2026-11-23 00:00:00+00:00', '2026-11-30 00:00:00+00:00')
+    """
+    offset = pd.tseries.frequencies.to_offset(freq)
+    probe = pd.Timestamp("2001-01-10 12:34:56", tz=index.tz)
+    label = pd.Series([1], index=[probe]).resample(freq).sum().index[0]
+    if label <= probe:
+        return index, index + offset
+    day = pd.DateOffset(days=1)
+    return (index - offset) + day, index + day
 
 
 # ------------------------------------------------------------------- heatmap
@@ -377,76 +476,3 @@ def _ordered_groups(values: np.ndarray) -> tuple[list[str], np.ndarray]:
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return [str(uniques[i]) for i in order], rank[inverse]
-
-
-# ------------------------------------------------------------------- new IPs
-
-
-def new_ips(df: pd.DataFrame, warmup: str | timedelta | pd.Timedelta = "7D") -> pd.DataFrame:
-    """The first time each actor acts from an IP it had not used before.
-
-    The first ``warmup`` of the frame (from its earliest event) is a learning
-    window: IPs used then are known, not reported. After it, each actor's first
-    event from each IP it had never used in the frame is one row; an actor that
-    first appears after the window is reported for its first IP (``known_ips`` 0).
-    Rows without ``when`` or ``actor_ip`` (system actors) are ignored.
-
-    Parameters
-    ----------
-    df
-        Audit-log frame.
-    warmup
-        Length of the learning window (``"7D"``, ``"12h"``, a ``Timedelta``; ``"0D"``
-        reports every actor's first IP too).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``when``, ``actor``, ``actor_ip`` (the new IP), ``previous_ip`` (IP of
-        the actor's previous event; missing if none), ``known_ips`` (int64: distinct
-        IPs the actor had used before), ``action_type``, ``id``; in time order.
-
-    Raises
-    ------
-    auditkit.errors.InvalidParameterError
-        ``df`` is not a frame with the needed columns, or ``warmup`` is not a
-        duration >= 0.
-
-    Examples
-    --------
-    >>> from auditkit.frame import records_to_frame
-    >>> df = records_to_frame([
-    ...     {"id": "a", "when": "2026-10-01T09:00:00Z",
-    ...      "actor": {"email": "ana@example.com", "ip": "192.0.2.1"}},
-    ...     {"id": "b", "when": "2026-10-09T09:00:00Z",
-    ...      "actor": {"email": "ana@example.com", "ip": "192.0.2.1"}},
-    ...     {"id": "c", "when": "2026-10-10T09:00:00Z",
-    ...      "actor": {"email": "ana@example.com", "ip": "203.0.113.7"}},
-    ... ])
-    >>> new_ips(df)[["actor_ip", "previous_ip", "known_ips", "id"]]
-          actor_ip previous_ip  known_ips id
-    0  203.0.113.7   192.0.2.1          1  c
-    """
-    require_columns(df, REQUIRED_COLUMNS["new_ips"], "new_ips")
-    check_when(df)
-    window = check_timedelta("warmup", warmup)
-    when = _when(df, None)
-    ip = _as_string(df["actor_ip"])
-    valid = (when.notna() & ip.notna()).to_numpy(dtype=bool)
-    if not valid.any():
-        return _empty(NEW_IPS_COLUMNS)
-    work = pd.DataFrame(
-        {
-            "when": when[valid].array,
-            "actor": actor_label(df)[valid].array,
-            "actor_ip": ip[valid].array,
-            "action_type": _as_string(df["action_type"])[valid].array,
-            "id": _as_string(df["id"])[valid].array,
-        }
-    ).sort_values("when", kind="stable", ignore_index=True)
-    work["previous_ip"] = work.groupby("actor")["actor_ip"].shift()
-    first = work.drop_duplicates(["actor", "actor_ip"]).copy()
-    first["known_ips"] = first.groupby("actor").cumcount()
-    cutoff = work["when"].iloc[0] + window
-    out = first[first["when"] >= cutoff]
-    return _typed(out, NEW_IPS_COLUMNS)

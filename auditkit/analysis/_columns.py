@@ -33,7 +33,8 @@ UNKNOWN_ACTOR = "(unknown)"
 #: Group label for missing values in ``activity_over_time`` / ``activity_heatmap``.
 MISSING_LABEL = "(none)"
 
-#: Columns the actor label is derived from (see :func:`actor_label`).
+#: Columns the actor label is derived from (see :func:`actor_label`; it reads
+#: ``actor_type`` too when the frame has it).
 ACTOR_COLUMNS = ("actor_email", "actor_id")
 
 #: Columns each analysis reads (the accessor checks them before calling). A name
@@ -194,17 +195,32 @@ def _as_string(s: pd.Series) -> pd.Series:
     )
 
 
+#: Readable names of actors without an email, by ``actor_type`` (v1's and v2's types).
+ACTOR_TYPE_NAMES = {
+    "system": "system",
+    "cloudflare": "Cloudflare",
+    "cloudflare_admin": "Cloudflare",
+}
+#: The actor id each readable name stands for alone; another id is shown beside it.
+NAMED_ACTOR_IDS = {"system": "1", "Cloudflare": "cloudflare"}
+
+
 def actor_label(df: pd.DataFrame) -> pd.Series:
     """The actor of each row, as every analysis, plot and the panel show it.
 
-    The actor's email, else the actor id (system actors such as ``1``), else
+    The one label rule: the actor's email; else, for system and Cloudflare actors
+    (by ``actor_type``, when the frame has it: ``system``; ``Cloudflare`` or v2's
+    ``cloudflare_admin``; or the actor id ``cloudflare``), a readable name,
+    ``"system"`` or ``"Cloudflare"`` (with the id beside it, ``"system (7)"``,
+    unless it is the usual one: ``1``, ``cloudflare``); else the actor id; else
     :data:`UNKNOWN_ACTOR`. The one definition of "actor": the ``actor`` column of
     every analysis, the labels of the plots and the panel's actor control.
 
     Parameters
     ----------
     df
-        Audit-log frame (needs the :data:`ACTOR_COLUMNS`).
+        Audit-log frame (needs the :data:`ACTOR_COLUMNS`; reads ``actor_type`` if
+        there).
 
     Returns
     -------
@@ -222,15 +238,33 @@ def actor_label(df: pd.DataFrame) -> pd.Series:
     >>> df = records_to_frame([
     ...     {"actor": {"email": "ana@example.com", "id": "u1"}},
     ...     {"actor": {"id": "1", "type": "system"}},
+    ...     {"actor": {"id": "cloudflare", "type": "Cloudflare"}},
+    ...     {"actor": {"id": "7", "type": "system"}},
+    ...     {"actor": {"id": "u9", "type": "user"}},
     ...     {},
     ... ])
     >>> actor_label(df).tolist()
-    ['ana@example.com', '1', '(unknown)']
+    ['ana@example.com', 'system', 'Cloudflare', 'system (7)', 'u9', '(unknown)']
     """
     require_columns(df, ACTOR_COLUMNS, "actor_label")
     email = _as_string(df["actor_email"])
     actor_id = _as_string(df["actor_id"])
-    return email.fillna(actor_id).fillna(UNKNOWN_ACTOR).rename("actor")
+    label = email.fillna(actor_id)
+    no_email = email.isna().to_numpy(dtype=bool)
+    if "actor_type" in df.columns and no_email.any() and not is_json_column(df["actor_type"]):
+        # Only rows without an email need the rule (few: system actors).
+        ids = actor_id[no_email]
+        kind = _as_string(df["actor_type"][no_email]).str.lower().map(ACTOR_TYPE_NAMES)
+        not_cloudflare = (ids.str.lower() != "cloudflare").fillna(True).astype(bool)
+        kind = kind.where(not_cloudflare, "Cloudflare").astype(STRING)
+        usual = kind.map(NAMED_ACTOR_IDS).astype(STRING)
+        named = kind.where(
+            (ids.isna() | (ids == usual).fillna(False)).astype(bool),
+            kind + " (" + ids + ")",
+        )
+        label = label.copy()
+        label[no_email] = named.fillna(ids)
+    return label.fillna(UNKNOWN_ACTOR).astype(STRING).rename("actor")
 
 
 def text_labels(s: pd.Series) -> pd.Series:

@@ -24,7 +24,13 @@ import numpy as np
 import pandas as pd
 
 from auditkit.analysis import ACTOR_COLUMNS, activity_by_actor, actor_label, text_labels
-from auditkit.analysis._columns import REQUIRED_COLUMNS, STRING, _as_string, column_for
+from auditkit.analysis._columns import (
+    MISSING_LABEL,
+    REQUIRED_COLUMNS,
+    STRING,
+    _as_string,
+    column_for,
+)
 from auditkit.frame._jsoncolumn import is_json_column, json_texts
 
 #: Columns the panel reads (besides any other column, searched when present). As for
@@ -53,8 +59,14 @@ CHOICE_CONTROLS: dict[str, str] = {
     "interface": "interface",
 }
 
-#: Every control, in display order.
-CONTROL_NAMES = (*CHOICE_CONTROLS, "result", "date_range", "search")
+#: Every control, in display order. ``resource`` is an exact resource id (a text
+#: box: a frame may hold more resource ids than a list box can show).
+CONTROL_NAMES = (*CHOICE_CONTROLS, "result", "date_range", "search", "resource")
+
+#: How every view and control spells a missing value (an empty zone, interface,
+#: result, time or change side): the multi-choice controls' option, the table's
+#: cells and the risky-changes view all show it.
+MISSING = MISSING_LABEL
 
 #: Columns of :meth:`FilterPanel.summary`: those of
 #: :func:`auditkit.analysis.activity_by_actor` the "By actor" table shows.
@@ -221,6 +233,8 @@ class PanelIndex:
         self.actor_codes = self.choices["actor"].codes
         self.actor_uniques = self.choices["actor"].uniques
         self.summary_input = _summary_input(df, self.when)
+        # Exact resource ids, coded once (missing ones are never matched by the text box).
+        self.resource = _Choice(_as_string(df["resource_id"]).fillna(""))
 
     # ---------------------------------------------------------------- options
 
@@ -278,6 +292,13 @@ class PanelIndex:
             )
             mask[rows[~keep]] = False
         return mask
+
+    def resource_mask(self, value: str) -> np.ndarray | None:
+        """The rows whose ``resource_id`` is exactly ``value`` (stripped), or ``None`` (empty)."""
+        value = value.strip()
+        if not value:
+            return None
+        return self.resource.mask([value])
 
     # ---------------------------------------------------------------- views
 

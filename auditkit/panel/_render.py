@@ -1,7 +1,9 @@
 """The filter panel's HTML and SVG: each view rendered from plain data (frames, arrays, numbers).
 
 The count line, the date-range label, the "By actor" table, the table of first
-matching rows, the export status and the activity chart. The chart is inline SVG
+matching rows (with :func:`change_texts`), the risky-changes view's lines, the
+export status and the activity chart. A missing value reads :data:`MISSING`
+(``"(none)"``), as in the multi-choice controls. The chart is inline SVG
 drawn here (a matplotlib figure costs 100 ms or more per redraw, a third of the
 panel's update budget), with its axis helpers :func:`_nice_ticks` and
 :func:`_date_ticks`. Every text from the frame is HTML-escaped.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,7 +25,10 @@ from auditkit.analysis import text_labels
 from auditkit.analysis._columns import _missing, column_for
 from auditkit.plotting._style import FAILURE_COLOR
 
-from ._index import as_date
+from ._index import MISSING, as_date
+
+#: Keys of a JSON value shown as a change side, in order (a DNS record's).
+_RECORD_KEYS = ("type", "name", "content")
 
 #: Columns shown in the table of first matching rows (``interface`` is headed by the
 #: column it is read from: ``actor_context`` on a v2 frame).
@@ -44,6 +50,7 @@ _EVENT_COLOR = "#1f77b4"
 #: The panel's style sheet (scoped to ``.auditkit-panel``).
 CSS = """
 <style>
+.auditkit-panel .ak-table {max-width: 100%; overflow-x: auto;}
 .auditkit-panel .ak-table table {border-collapse: collapse; font-size: 12px; width: 100%;}
 .auditkit-panel .ak-table th {text-align: left; padding: 2px 8px; border-bottom: 1px solid #999;}
 .auditkit-panel .ak-table td {padding: 2px 8px; border-bottom: 1px solid rgba(128,128,128,.25);
@@ -51,6 +58,7 @@ CSS = """
 .auditkit-panel .ak-title {font-weight: 600; margin: 6px 0 2px 0;}
 .auditkit-panel .ak-count {font-size: 15px;}
 .auditkit-panel .ak-failed {color: #d62728; font-weight: 600;}
+.auditkit-panel .ak-sev {font-weight: 600; display: inline-block; min-width: 4.5em;}
 </style>
 """
 
@@ -136,8 +144,8 @@ def summary_html(summary: pd.DataFrame, top_actors: int) -> str:
             "failures": head["failures"].map("{:,}".format),
             "IPs": head["distinct_ips"],
             "zones": head["distinct_zones"],
-            "top action": head["top_action"].astype(object).fillna(""),
-            "last seen": head["last_seen"].dt.strftime("%Y-%m-%d %H:%M").fillna(""),
+            "top action": head["top_action"].astype(object).fillna(MISSING),
+            "last seen": head["last_seen"].dt.strftime("%Y-%m-%d %H:%M").fillna(MISSING),
         }
     )
     more = (
@@ -146,6 +154,66 @@ def summary_html(summary: pd.DataFrame, top_actors: int) -> str:
         else ""
     )
     return f'<div class="ak-table">{view.to_html(index=False, border=0)}{more}</div>'
+
+
+def _cells(col: pd.Series) -> np.ndarray:
+    """A column's values as table cells: text, missing (or empty) as :data:`MISSING`."""
+    return text_labels(col).to_numpy(dtype=object)
+
+
+def value_text(plain: Any, json_value: Any) -> str | None:
+    """One side of a change as text: the plain value, else the JSON value, else ``None``.
+
+    A JSON object with a ``type``, ``name`` or ``content`` (a DNS record) is shown
+    as those, space-separated (``"A www.example.com 192.0.2.1"``); any other JSON
+    value as compact JSON text.
+
+    Examples
+    --------
+    >>> value_text(None, {"type": "A", "name": "www", "content": "192.0.2.1", "ttl": 1})
+    'A www 192.0.2.1'
+    >>> value_text("full", None), value_text(None, [1, 2]), value_text(None, None)
+    ('full', '[1,2]', None)
+    """
+    if not _missing(plain) and str(plain) != "":
+        return str(plain)
+    if _missing(json_value):
+        return None
+    if isinstance(json_value, dict):
+        parts = [str(json_value[k]) for k in _RECORD_KEYS if not _missing(json_value.get(k))]
+        if parts:
+            return " ".join(parts)
+    return json.dumps(json_value, separators=(",", ":"), sort_keys=True, default=str)
+
+
+def change_texts(rows: pd.DataFrame, width: int = 60) -> list[str]:
+    """Per row, ``"<old> → <new>"`` (a missing side as :data:`MISSING`), or ``""`` for no change.
+
+    Each side is :func:`value_text` of ``old_value``/``old_value_json`` and
+    ``new_value``/``new_value_json``: a deleted DNS record (``rec_del``) reads
+    ``"A www.example.com 192.0.2.1 → (none)"``. Cut to ``width`` characters.
+    """
+
+    def column(name: str) -> list[Any]:
+        if name not in rows.columns:
+            return [None] * len(rows)
+        return list(rows[name].astype(object))
+
+    out = []
+    for sides in zip(
+        column("old_value"),
+        column("old_value_json"),
+        column("new_value"),
+        column("new_value_json"),
+        strict=True,
+    ):
+        old, new = value_text(sides[0], sides[1]), value_text(sides[2], sides[3])
+        if old is None and new is None:
+            out.append("")
+            continue
+        text = f"{MISSING if old is None else old} → {MISSING if new is None else new}"
+        out.append(text if len(text) <= width else text[: width - 1] + "…")
+    return out
 
 
 def rows_html(rows: pd.DataFrame, actor: np.ndarray, count: int) -> str:
@@ -157,23 +225,15 @@ def rows_html(rows: pd.DataFrame, actor: np.ndarray, count: int) -> str:
         return '<div class="ak-table"><i>no matching entries</i></div>'
     when = rows["when"]
     when_text = (
-        when.dt.strftime("%Y-%m-%d %H:%M:%S").fillna("")
+        when.dt.strftime("%Y-%m-%d %H:%M:%S").fillna(MISSING)
         if isinstance(when.dtype, pd.DatetimeTZDtype)
         else when.astype(str)
     )
     result = [
-        "ok" if v is True else ("FAILED" if v is False else "")
+        "ok" if v is True else ("FAILED" if v is False else MISSING)
         for v in rows["action_result"].astype(object).where(rows["action_result"].notna(), None)
     ]
-    change = []
-    for old, new in zip(
-        rows.get("old_value", pd.Series([None] * len(rows))).astype(object),
-        rows.get("new_value", pd.Series([None] * len(rows))).astype(object),
-        strict=True,
-    ):
-        o = "" if _missing(old) else str(old)
-        v = "" if _missing(new) else str(new)
-        change.append(f"{o} → {v}"[:60] if o or v else "")
+    change = change_texts(rows)
     view = pd.DataFrame(
         {
             "when": when_text.to_numpy(dtype=object),
@@ -181,10 +241,10 @@ def rows_html(rows: pd.DataFrame, actor: np.ndarray, count: int) -> str:
             "action_type": text_labels(rows["action_type"]).to_numpy(dtype=object),
             "result": result,
             "resource_type": text_labels(rows["resource_type"]).to_numpy(dtype=object),
-            "resource_id": rows["resource_id"].astype(object).fillna("").to_numpy(),
-            "zone_name": rows["zone_name"].astype(object).fillna("").to_numpy(),
-            "interface": rows[column_for(rows, "interface")].astype(object).fillna("").to_numpy(),
-            "actor_ip": rows["actor_ip"].astype(object).fillna("").to_numpy(),
+            "resource_id": _cells(rows["resource_id"]),
+            "zone_name": _cells(rows["zone_name"]),
+            "interface": _cells(rows[column_for(rows, "interface")]),
+            "actor_ip": _cells(rows["actor_ip"]),
             "change": change,
         }
     )
@@ -272,3 +332,61 @@ def chart_svg(
         )
     out.append("</svg>")
     return "".join(out)
+
+
+#: Colour of each severity in the risky-changes view.
+SEVERITY_COLORS = {"high": FAILURE_COLOR, "medium": "#ff7f0e", "low": "#7f7f7f"}
+
+
+def finding_html(finding: Any) -> str:
+    """One finding of the risky-changes view: severity, time, rule, reason, actor, resource.
+
+    ``finding`` is a row of :meth:`auditkit.panel._findings.Findings.matching`
+    (anything with those keys); a missing value reads :data:`MISSING`.
+
+    Examples
+    --------
+    >>> print(finding_html({"severity": "high", "when": pd.NaT, "rule": "waf_off",
+    ...     "reason": "WAF <off>", "actor": "ana", "resource": None, "events": 1}))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    <span class="ak-sev ak-sev-high" style="color: #d62728">high</span>
+    <code>(none)</code> <b>waf_off</b> WAF &lt;off&gt; · ana · (none)
+    """
+
+    def text(key: str) -> str:
+        value = finding[key]
+        return html.escape(MISSING if _missing(value) else str(value))
+
+    severity = str(finding["severity"]).lower()
+    color = SEVERITY_COLORS.get(severity, "inherit")
+    when = finding["when"]
+    when_text = MISSING if _missing(when) else pd.Timestamp(when).strftime("%Y-%m-%d %H:%M")
+    events = finding["events"]
+    burst = f" ({int(events):,} events)" if not _missing(events) and int(events) > 1 else ""
+    return (
+        f'<span class="ak-sev ak-sev-{html.escape(severity)}" style="color: {color}">'
+        f"{html.escape(severity)}</span> <code>{when_text}</code> <b>{text('rule')}</b> "
+        f"{text('reason')}{burst} · {text('actor')} · {text('resource')}"
+    )
+
+
+def findings_title_html(shown: int, total: int, error: str | None = None) -> str:
+    """The risky-changes view's title: how many findings match, how many are listed.
+
+    Examples
+    --------
+    >>> findings_title_html(3, 40)
+    '<div class="ak-title">Risky changes: 40 findings (first 3; high severity first)</div>'
+    """
+    if error is not None:
+        return (
+            '<div class="ak-title">Risky changes</div>'
+            f"<div><small>not available for this frame: {html.escape(error)}</small></div>"
+        )
+    if total == 0:
+        return '<div class="ak-title">Risky changes: none among the matching entries</div>'
+    first = f"first {shown:,}; " if shown < total else ""
+    noun = "finding" if total == 1 else "findings"
+    return (
+        f'<div class="ak-title">Risky changes: {total:,} {noun} ({first}high severity first)</div>'
+    )

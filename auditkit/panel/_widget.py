@@ -23,7 +23,13 @@ from auditkit.analysis._checks import _short, check_bool, check_int, column_for,
 from auditkit.errors import InvalidParameterError
 
 from . import _render as render
+from ._controls import arrange, make_controls
+from ._findings import Findings
 from ._index import CHOICE_CONTROLS, CONTROL_NAMES, REQUIRED, PanelIndex, combine_masks
+from ._riskyview import RiskyView
+from ._selection import Selections
+from ._state import REGISTRY
+from ._views import Views
 
 if TYPE_CHECKING:
     import ipywidgets
@@ -33,13 +39,20 @@ __all__ = ["FilterPanel"]
 log = logging.getLogger("auditkit.panel")
 
 
-class FilterPanel:
+class FilterPanel(Selections, Views):
     """Interactive filters over an audit-log frame, for Jupyter (ipywidgets 8).
 
     Put the panel last in a cell to display it. Each control filters one aspect;
     filters combine with AND. Changing a control updates, in place, the count of
     matching entries, the activity chart (events per day, failures in red), the
-    summary by actor and the first matching rows.
+    summary by actor, the risky changes among the matching rows (each with buttons
+    that filter the panel to its actor or its resource) and the first matching
+    rows. A missing value reads ``"(none)"`` everywhere (controls, table, views).
+
+    Re-running ``FilterPanel(df)`` on the same ``df`` object keeps the selections
+    of the panel last changed on it (see :mod:`auditkit.panel._state`: frames are
+    told apart by identity, held weakly, 16 at most); any other frame starts
+    fresh. :meth:`reset` clears them.
 
     Parameters
     ----------
@@ -54,12 +67,20 @@ class FilterPanel:
         Show the activity chart (events per day, failures in red; inline SVG).
     export_path
         Default file name of the "Export CSV" button.
+    risky
+        Findings of :func:`auditkit.analysis.risky_changes` listed in the "Risky
+        changes" view (0: no view). The rules run once, on the whole frame, when
+        the panel is built; the view lists the findings whose row matches the
+        filter, high severity first.
+    remember
+        Restore the selections last made on this frame, and remember new ones.
 
     Raises
     ------
     auditkit.errors.InvalidParameterError
-        ``df`` is not a frame with the needed columns (each once); ``rows`` or
-        ``top_actors`` is not an integer >= 0; ``chart`` is not a bool;
+        ``df`` is not a frame with the needed columns (each once); ``rows``,
+        ``top_actors`` or ``risky`` is not an integer >= 0; ``chart`` or ``remember``
+        is not a bool;
         ``export_path`` is not a path.
 
     Attributes
@@ -78,7 +99,8 @@ class FilterPanel:
         as :class:`datetime.date`, both included; rows without ``when`` match only
         the full range. ``search``: ``Text``; whitespace-separated terms that must
         all occur (case-insensitive substrings) in a row's values, JSON values,
-        metadata or ids.
+        metadata or ids. ``resource``: ``Text``; an exact ``resource_id`` (empty:
+        no filter).
     widget : ipywidgets.VBox
         The whole panel.
     buttons : dict[str, ipywidgets.Button]
@@ -119,6 +141,8 @@ class FilterPanel:
         top_actors: int = 10,
         chart: bool = True,
         export_path: str | Path = "audit-filtered.csv",
+        risky: int = 8,
+        remember: bool = True,
     ) -> None:
         require_columns(df, REQUIRED, "FilterPanel")
         if not df.columns.is_unique:
@@ -129,6 +153,8 @@ class FilterPanel:
         check_int("rows", rows, 0)
         check_int("top_actors", top_actors, 0)
         check_bool("chart", chart)
+        check_int("risky", risky, 0)
+        check_bool("remember", remember)
         if not isinstance(export_path, str | os.PathLike):
             raise InvalidParameterError(
                 "export_path", f"must be a file name or path, got {_short(export_path)}"
@@ -147,69 +173,25 @@ class FilterPanel:
         self._masks: dict[str, np.ndarray | None] = {}
         self.errors: list[BaseException] = []
         self.last_update_ms = 0.0
+        self._remember = remember
 
         self._index = PanelIndex(df)
-        self._build(widgets, chart=chart, export_path=str(export_path))
+        self._findings = Findings(df) if risky else None
+        self._build(widgets, chart=chart, export_path=str(export_path), risky=int(risky))
         for name in CONTROL_NAMES:
             self._masks[name] = None
-        self._update()
+        saved = REGISTRY.load(df) if remember else None
+        if saved:
+            with self.hold():
+                self._restore(saved)
+        else:
+            self._update()
 
     # ---------------------------------------------------------------- widgets
 
-    def _build(self, widgets: Any, *, chart: bool, export_path: str) -> None:
+    def _build(self, widgets: Any, *, chart: bool, export_path: str, risky: int) -> None:
         layout = widgets.Layout
-        controls: dict[str, Any] = {}
-        titles = {
-            "actor": "Actor",
-            "action_type": "Action type",
-            "resource_type": "Resource type",
-            "zone": "Zone",
-            "interface": "Interface"
-            if column_for(self._df, "interface") == "interface"
-            else "Actor context",
-        }
-        boxes = []
-        for name, choice in self._index.choices.items():
-            width = "260px" if name in ("actor", "action_type") else "190px"
-            select = widgets.SelectMultiple(
-                options=choice.options(),
-                value=(),
-                rows=6,
-                layout=layout(width=width),
-            )
-            select.add_class(f"auditkit-{name.replace('_', '-')}")
-            controls[name] = select
-            boxes.append(
-                widgets.VBox([widgets.HTML(f'<div class="ak-title">{titles[name]}</div>'), select])
-            )
-        result = widgets.ToggleButtons(
-            options=self._index.result_options(len(self._df)),
-            value="all",
-            style={"button_width": "auto"},
-        )
-        result.add_class("auditkit-result")
-        controls["result"] = result
-        days = self._index.day_options()
-        date_range = widgets.SelectionRangeSlider(
-            options=days,
-            index=(0, len(days) - 1),
-            continuous_update=False,
-            readout=False,  # its fixed-width readout clips two ISO dates
-            disabled=not self._index.has_when.any(),
-            layout=layout(width="300px"),
-        )
-        date_range.add_class("auditkit-date-range")
-        controls["date_range"] = date_range
-        search = widgets.Text(
-            value="",
-            placeholder="search values, metadata, ids (Enter)",
-            continuous_update=False,
-            layout=layout(width="320px"),
-        )
-        search.add_class("auditkit-search")
-        controls["search"] = search
-        self.controls: dict[str, Any] = controls
-
+        self.controls: dict[str, Any] = make_controls(widgets, self._index, len(self._df))
         reset = widgets.Button(description="Reset", icon="undo", tooltip="Clear every filter")
         reset.add_class("auditkit-reset")
         reset.on_click(lambda _b: self._guarded(self.reset))
@@ -224,63 +206,39 @@ class FilterPanel:
         self.buttons: dict[str, Any] = {"reset": reset, "export": export}
         self._status = widgets.HTML("")
 
-        self._count = widgets.HTML()
-        self._count.add_class("auditkit-count")
-        self._range_label = widgets.HTML()
-        self._range_label.add_class("auditkit-date-range-label")
+        def html(css_class: str) -> Any:
+            w = widgets.HTML()
+            w.add_class(css_class)
+            return w
+
+        self._count = html("auditkit-count")
+        self._range_label = html("auditkit-date-range-label")
         self._errors = widgets.Output(layout=layout(max_height="240px", overflow="auto"))
         self._errors.add_class("auditkit-errors")
-        self._chart = widgets.HTML()
-        self._chart.add_class("auditkit-chart")
+        self._chart = html("auditkit-chart")
         self._chart_enabled = chart
-        self._summary = widgets.HTML()
-        self._summary.add_class("auditkit-summary")
-        self._table = widgets.HTML()
-        self._table.add_class("auditkit-rows")
-
-        def labelled(title: str, w: Any) -> Any:
-            return widgets.VBox([widgets.HTML(f'<div class="ak-title">{title}</div>'), w])
-
-        row2 = widgets.HBox(
-            [
-                labelled("Result", result),
-                labelled(
-                    "Date range (UTC)",
-                    widgets.HBox(
-                        [date_range, self._range_label], layout=layout(align_items="center")
-                    ),
-                ),
-                labelled("Search", search),
-            ],
-            layout=layout(flex_flow="row wrap", grid_gap="16px"),
+        self._summary = html("auditkit-summary")
+        self._table = html("auditkit-rows")
+        self._risky = (
+            RiskyView(widgets, risky, lambda kind, f: self._guarded(lambda: self._pick(kind, f)))
+            if risky
+            else None
         )
-        actions = widgets.HBox(
-            [reset, export, self.export_file, self._status],
-            layout=layout(align_items="center", grid_gap="8px"),
+        v1_interface = column_for(self._df, "interface") == "interface"
+        self.widget: ipywidgets.VBox = arrange(
+            widgets,
+            self.controls,
+            interface_title="Interface" if v1_interface else "Actor context",
+            range_label=self._range_label,
+            actions=[reset, export, self.export_file, self._status],
+            count=self._count,
+            errors=self._errors,
+            chart=self._chart if chart else None,
+            summary=self._summary,
+            risky=self._risky.widget if self._risky is not None else None,
+            table=self._table,
         )
-        views = widgets.HBox(
-            [
-                widgets.VBox([self._chart] if chart else []),
-                widgets.VBox([widgets.HTML('<div class="ak-title">By actor</div>'), self._summary]),
-            ],
-            layout=layout(flex_flow="row wrap", grid_gap="16px", align_items="flex-start"),
-        )
-        self.widget: ipywidgets.VBox = widgets.VBox(
-            [
-                widgets.HTML(render.CSS),
-                self._count,
-                widgets.HBox(boxes, layout=layout(flex_flow="row wrap", grid_gap="12px")),
-                row2,
-                actions,
-                self._errors,
-                views,
-                widgets.HTML('<div class="ak-title">First matching entries</div>'),
-                self._table,
-            ],
-            layout=layout(padding="4px", grid_gap="6px"),
-        )
-        self.widget.add_class("auditkit-panel")
-        for name, control in controls.items():
+        for name, control in self.controls.items():
             control.observe(lambda change, name=name: self._changed(name), names="value")
 
     # ---------------------------------------------------------------- display
@@ -408,6 +366,7 @@ class FilterPanel:
             slider = self.controls["date_range"]
             slider.index = (0, len(slider.options) - 1)
             self.controls["search"].value = ""
+            self.controls["resource"].value = ""
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:
@@ -512,6 +471,8 @@ class FilterPanel:
             return self._index.date_mask(*control.index)
         if name == "search":
             return self._index.search_mask(control.value)
+        if name == "resource":
+            return self._index.resource_mask(control.value)
         raise KeyError(name)  # pragma: no cover
 
     def _update(self) -> None:
@@ -520,6 +481,8 @@ class FilterPanel:
             self._errors.outputs = ()
         self._mask = combine_masks(self._masks.values(), len(self._df))
         self._filtered = None
+        if self._remember:
+            REGISTRY.save(self._df, self.state)
         self._render()
         self.last_update_ms = (time.perf_counter() - start) * 1000
         if self._callbacks:
@@ -542,62 +505,8 @@ class FilterPanel:
         self._table.value = self._rows_html()
         if self._chart_enabled:
             self._chart.value = self._chart_svg()
-
-    def summary(self) -> pd.DataFrame:
-        """Activity by actor over the matching rows: :func:`auditkit.analysis.activity_by_actor`.
-
-        Its columns :data:`SUMMARY_COLUMNS` (``actor``, ``events``, ``failures``,
-        ``first_seen``, ``last_seen``, ``distinct_ips``, ``distinct_zones``,
-        ``top_action``), in its order: events (descending), then actor. The
-        "By actor" table shows the first ``top_actors`` rows.
-
-        Examples
-        --------
-        >>> import auditkit
-        >>> df = auditkit.records_to_frame([
-        ...     {"action": {"type": "login", "result": False}, "actor": {"email": "a@x"}},
-        ...     {"action": {"type": "login", "result": True}, "actor": {"email": "a@x"}},
-        ... ])
-        >>> FilterPanel(df, chart=False).summary()[["actor", "events", "failures"]]
-          actor  events  failures
-        0   a@x       2         1
-        """
-        return self._index.summary(self._mask)
-
-    def _summary_html(self) -> str:
-        return render.summary_html(self.summary(), self._top_actors)
-
-    def _rows_html(self) -> str:
-        positions = self._index.first_positions(self._mask, self._rows)
-        return render.rows_html(
-            self._df.iloc[positions], self._index.actor_labels(positions), self.count
-        )
-
-    def chart_data(self) -> pd.DataFrame:
-        """Matching events per day (UTC) over the selected date range, as the chart shows.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Index ``day`` (:class:`datetime.date`; weeks or 30-day periods when the
-            frame spans more than 400 or 3,000 days), columns ``events`` and ``failed``.
-
-        Examples
-        --------
-        >>> import auditkit
-        >>> df = auditkit.records_to_frame([
-        ...     {"when": "2026-10-01T09:00:00Z", "action": {"result": False}},
-        ...     {"when": "2026-10-03T09:00:00Z"}])
-        >>> FilterPanel(df, chart=False).chart_data()["events"].tolist()
-        [1, 0, 1]
-        """
-        return self._index.chart_data(self._mask, *self.controls["date_range"].index)
-
-    def _chart_svg(self) -> str:
-        """The activity chart as inline SVG (:func:`auditkit.panel._render.chart_svg`)."""
-        step, first, counts, fails = self._index.binned(self._mask)
-        lo, hi = self.controls["date_range"].index
-        return render.chart_svg(step, first, counts, fails, lo, hi)
+        if self._risky is not None and self._findings is not None:
+            self._risky.update(self._findings.matching(self._mask), self._findings.error)
 
     def _export_clicked(self) -> None:
         path = self.to_csv(self.export_file.value or "audit-filtered.csv")

@@ -18,6 +18,8 @@ Modules (private; import from :mod:`auditkit.plotting`):
   :func:`plot_activity_heatmap`.
 - ``_actors``: who acts, :func:`plot_actor_summary`.
 - ``_timeline``: what changed, :func:`plot_change_timeline`.
+- ``_labels``: point labels placed without overlaps (measured by the renderer)
+  and text clipped to fit.
 - ``_axes``: the Axes every plot draws on (the ``ax`` check, a new figure for
   ``ax=None``, the date x axis, the "no data" note).
 - ``_style``: colours (:data:`OTHER_COLOR`, :data:`FAILURE_COLOR`, the colour

@@ -18,8 +18,28 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 
+def _failure_labels(failures: pd.Series, events: pd.Series) -> list[str]:
+    """``"12 failed (0.8%)"`` per actor (``""`` for none); the rate to 2 significant digits."""
+    out = []
+    for n, total in zip(failures.tolist(), events.tolist(), strict=True):
+        out.append(f"{n} failed ({_percent(n / total)})" if n else "")
+    return out
+
+
+def _percent(rate: float) -> str:
+    """A rate as a percentage: ``0.8%``, ``12%``, ``50%``, ``100%``."""
+    pct = rate * 100
+    text = f"{pct:.2g}" if pct < 10 else f"{pct:.0f}"
+    return f"{float(text):g}%"
+
+
 def plot_actor_summary(df: pd.DataFrame, *, top: int = 15, ax: Axes | None = None) -> Axes:
     """Events and failures per actor, as horizontal bars (most active on top).
+
+    Failures are few beside events (12 beside 1,537), so their bars are labelled
+    with the count and the share of the actor's events (``"12 failed (0.8%)"``,
+    in the failure colour; no label for none): the label, not the bar's length,
+    reads at any scale.
 
     Parameters
     ----------
@@ -34,8 +54,8 @@ def plot_actor_summary(df: pd.DataFrame, *, top: int = 15, ax: Axes | None = Non
     -------
     matplotlib.axes.Axes
         Two bar containers, labelled ``events`` and ``failures`` (bar widths are
-        the counts of :func:`auditkit.analysis.activity_by_actor`), y tick labels
-        the actors.
+        the counts of :func:`auditkit.analysis.activity_by_actor`), bar labels
+        (events: the count; failures: count and rate), y tick labels the actors.
 
     Raises
     ------
@@ -57,6 +77,8 @@ def plot_actor_summary(df: pd.DataFrame, *, top: int = 15, ax: Axes | None = Non
     >>> events, failures = ax.containers
     >>> [float(p.get_width()) for p in events], [float(p.get_width()) for p in failures]
     ([2.0, 1.0], [1.0, 0.0])
+    >>> [t.get_text() for t in ax.texts]
+    ['2', '1', '1 failed (50%)', '']
     """
     from matplotlib.ticker import MaxNLocator
 
@@ -90,7 +112,12 @@ def plot_actor_summary(df: pd.DataFrame, *, top: int = 15, ax: Axes | None = Non
     )
     ax.bar_label(events, padding=2, fontsize=8)
     ax.bar_label(
-        failures, labels=[str(v) if v else "" for v in summary["failures"]], padding=2, fontsize=8
+        failures,
+        labels=_failure_labels(summary["failures"], summary["events"]),
+        padding=3,
+        fontsize=8,
+        color=FAILURE_COLOR,
+        fontweight="bold",
     )
     ax.set_yticks(y, labels=[_clip(str(a), 40) for a in summary["actor"]])
     ax.set_ylim(len(summary) - 0.5, -0.5)

@@ -39,5 +39,13 @@ def _check_cmap(cmap: Any) -> None:
         )
 
 
+def _colormap(cmap: Any) -> Any:
+    """The :class:`~matplotlib.colors.Colormap` named ``cmap`` (or ``cmap`` itself)."""
+    import matplotlib as mpl
+    from matplotlib.colors import Colormap
+
+    return cmap if isinstance(cmap, Colormap) else mpl.colormaps[cmap]
+
+
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(1, width - 1)] + "…"

@@ -44,12 +44,11 @@ def _period_name(freq: str) -> str:
 
 
 def _period_bounds(index: pd.DatetimeIndex, freq: str) -> tuple[np.ndarray, np.ndarray]:
-    """Left edges and widths of the periods ``activity_over_time`` labels ``index``."""
-    offset = pd.tseries.frequencies.to_offset(freq)
-    probe = pd.Timestamp("2001-01-10 12:34:56", tz=index.tz)
-    label = pd.Series([1], index=[probe]).resample(freq).sum().index[0]
-    left = index if label <= probe else index - offset
-    right = left + offset
+    """Left edges and widths of the periods ``activity_over_time`` labels ``index``
+    (as :func:`auditkit.analysis._activity.period_span` spans them)."""
+    from auditkit.analysis._activity import period_span
+
+    left, right = period_span(index, freq)
     return _naive(pd.DatetimeIndex(left)), _naive(pd.DatetimeIndex(right)) - _naive(
         pd.DatetimeIndex(left)
     )

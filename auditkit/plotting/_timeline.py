@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +14,8 @@ from auditkit.analysis._checks import check_filter, check_int, require_columns
 from auditkit.analysis._columns import check_when, required_for
 
 from ._axes import _axes, _check_ax, _date_axis, _no_data
-from ._style import _clip
+from ._labels import fit_text, place_labels
+from ._style import FAILURE_COLOR, _clip, _group_colors
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -79,8 +79,13 @@ def plot_change_timeline(
     ssl"``) and, when ``setting`` is given, by JSON key too; when all rows belong to
     one resource, the rows are named by setting alone and the resource is the y-axis
     label. Each changed event is a point labelled ``"old -> new"`` (``"key: old ->
-    new"`` for JSON keys on a resource row, several joined by ``"; "``); where labels
-    would overlap, later ones are left out (the points stay).
+    new"`` for JSON keys on a resource row, several joined by ``"; "``). Events that
+    :func:`auditkit.analysis.risky_changes` flags on ``df`` (matched by ``id``) are
+    downgrades: red triangles with red labels, named in the legend, and labelled
+    first. Labels are measured by the renderer and placed beside their point (above
+    or below, right or left) where they overlap no other label or marker and stay
+    inside the Axes; a label with no such place is left out (its point stays). The
+    title stays on one line (clipped with ``…`` to the Axes' width).
 
     Parameters
     ----------
@@ -98,8 +103,10 @@ def plot_change_timeline(
     Returns
     -------
     matplotlib.axes.Axes
-        One scatter (a point per changed event and row; x: its time) and the
-        annotations; y tick labels name the rows, earliest changed on top.
+        A scatter labelled ``change`` (a point per changed event and row; x: its
+        time), a second one labelled ``downgrade (risky_changes)`` when
+        there are any, the annotations (downgrades' in ``FAILURE_COLOR``) and the
+        legend; y tick labels name the rows, earliest changed on top.
 
     Raises
     ------
@@ -162,7 +169,7 @@ def plot_change_timeline(
         if v is not None
     ]
     title = "Value changes" + (f" ({'; '.join(shown)})" if shown else "")
-    ax.set_title(textwrap.fill(title, 80) if len(title) > 80 else title)
+    ax.set_title(title)
     ax.set_xlabel("time (UTC)")
     ax.set_ylabel("")
     _date_axis(ax)
@@ -172,28 +179,103 @@ def plot_change_timeline(
         return ax
     row_of = {r: i for i, r in enumerate(rows)}
     named = {r: r.rsplit(" · ", 1)[1] if " · " in r else None for r in rows}
+    flagged = _flagged_ids(df)
     xs: list[np.datetime64] = []
     ys: list[int] = []
     labels: list[str] = []
+    risky: list[bool] = []
     for (row, _), group in changes.groupby(["_row", "_event"], sort=False):
         if row not in row_of:
             continue
         xs.append(group["when"].iloc[0].tz_convert(None).to_datetime64())
         ys.append(row_of[row])
         labels.append(_change_label(group, named[row], max_label))
-    ax.scatter(np.array(xs, dtype="datetime64[us]"), ys, s=30, zorder=3)
-    if len(set(xs)) == 1:
-        pad = np.timedelta64(1, "h")
-        low: Any = xs[0] - pad  # datetimes: matplotlib's stubs say float
-        high: Any = xs[0] + pad
-        ax.set_xlim(low, high)
-    _annotate_without_overlap(ax, xs, ys, labels)
+        event_id = group["id"].iloc[0]
+        risky.append(not pd.isna(event_id) and str(event_id) in flagged)
+    x = np.array(xs, dtype="datetime64[us]")
+    y = np.array(ys, dtype=float)
+    bad = np.array(risky, dtype=bool)
+    ax.scatter(x[~bad], y[~bad], s=30, zorder=3, color=_group_colors(1)[0], label="change")
+    if bad.any():
+        ax.scatter(
+            x[bad],
+            y[bad],
+            s=55,
+            marker="v",
+            zorder=4,
+            color=FAILURE_COLOR,
+            label="downgrade (risky_changes)",
+        )
+    _set_xlim(ax, xs)
     ax.set_yticks(range(len(rows)), labels=_row_ticks(ax, rows))
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.grid(axis="x", alpha=0.3)
     ax.grid(axis="y", visible=False)
     ax.set_axisbelow(True)
+    legend = ax.legend(loc="best", fontsize=8, framealpha=0.9)
+    _fit_title(ax, title)
+    legend_box = _pin_legend(ax, legend)
+    # Downgrades are labelled first, then the rest in time order.
+    order = sorted(range(len(xs)), key=lambda i: (not risky[i], xs[i], ys[i]))
+    place_labels(
+        ax,
+        list(zip(xs, ys, strict=True)),
+        labels,
+        order=order,
+        colors=[FAILURE_COLOR if r else None for r in risky],
+        markers=list(zip(xs, ys, strict=True)),
+        obstacles=[legend_box],
+    )
     return ax
+
+
+def _flagged_ids(df: pd.DataFrame) -> set[str]:
+    """Ids of the events :func:`~auditkit.analysis.risky_changes` flags (none if it
+    cannot run on ``df``: a frame without the columns its rules read)."""
+    from auditkit.analysis import risky_changes
+    from auditkit.errors import AuditKitError
+
+    try:
+        found = risky_changes(df)
+    except AuditKitError:
+        return set()
+    return {str(i) for i in found["id"].dropna()}
+
+
+def _set_xlim(ax: Axes, xs: list[np.datetime64]) -> None:
+    """The events' time span plus 3 % each side (an hour each side for one instant)."""
+    low_t, high_t = min(xs), max(xs)
+    pad = (high_t - low_t) * 0.03 if high_t > low_t else np.timedelta64(1, "h")
+    low: Any = low_t - pad  # datetimes: matplotlib's stubs say float
+    high: Any = high_t + pad
+    ax.set_xlim(low, high)
+
+
+def _pin_legend(ax: Axes, legend: Any) -> tuple[float, float, float, float]:
+    """Fix the legend where ``loc="best"`` put it (away from the markers; the labels,
+    placed later, must not move it) and return its box in pixels."""
+    from ._labels import _renderer
+
+    box = legend.get_window_extent(_renderer(ax))
+    x0, y0 = ax.transAxes.inverted().transform((box.x0, box.y0))
+    legend.set_loc((float(x0), float(y0)))
+    return (float(box.x0), float(box.y0), float(box.x1), float(box.y1))
+
+
+def _fit_title(ax: Axes, title: str) -> None:
+    """``title`` on one line, clipped with ``…`` to the Axes' width."""
+    from ._labels import _renderer
+
+    text = ax.set_title(title)
+    renderer = _renderer(ax)
+    frame = ax.get_window_extent(renderer)
+    limit = min(frame.x1, ax.figure.bbox.x1)
+
+    def fits(candidate: str) -> bool:
+        text.set_text(candidate)
+        return float(text.get_window_extent(renderer).x1) <= limit
+
+    text.set_text(fit_text(title, fits))
 
 
 def _row_ticks(ax: Axes, rows: list[str]) -> list[str]:
@@ -203,32 +285,3 @@ def _row_ticks(ax: Axes, rows: list[str]) -> list[str]:
         return rows
     ax.set_ylabel(resources.pop())
     return [r.split(" · ", 1)[1] if " · " in r else "(other values)" for r in rows]
-
-
-def _annotate_without_overlap(
-    ax: Axes, xs: list[np.datetime64], ys: list[int], labels: list[str], fontsize: float = 8
-) -> None:
-    """Label points (in time order per row) above or below them; a label that would
-    overlap both the previous label above and the previous one below is left out."""
-    import matplotlib.dates as mdates
-
-    ax.autoscale_view()
-    left, right = ax.get_xlim()
-    width_px = max(ax.get_window_extent().width, 1.0)
-    char = fontsize * 0.62 * ax.figure.dpi / 72 / width_px * (right - left)
-    levels = (6, -13)
-    last_end: dict[tuple[int, int], float] = {}
-    for x, y, label in zip(xs, ys, labels, strict=True):
-        start = float(mdates.date2num(x))
-        for level in levels:
-            if start >= last_end.get((y, level), -np.inf):
-                last_end[(y, level)] = start + char * (len(label) + 2)
-                point: Any = (x, y)  # a datetime x: matplotlib's stubs say float
-                ax.annotate(
-                    label,
-                    point,
-                    xytext=(5, level),
-                    textcoords="offset points",
-                    fontsize=fontsize,
-                )
-                break
