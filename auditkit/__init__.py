@@ -52,6 +52,7 @@ from .errors import (
     RateLimitError,
     TransportError,
 )
+from .frame._concat import concat
 from .frame._records import empty_frame, records_to_frame
 from .frame._schema import COLUMNS
 from .http import RetryPolicy, set_rate_budget
@@ -91,6 +92,7 @@ __all__ = [
     "cache_info",
     "change_timeline",
     "clear_cache",
+    "concat",
     "empty_frame",
     "export_audit_logs",
     "load_audit_logs",

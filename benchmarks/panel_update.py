@@ -69,7 +69,7 @@ def build_frame(rows: int = 100_000, seed: int = 0) -> pd.DataFrame:
         if k:
             part["id"] = part["id"] + f"-{k}"
             part["actor_email"] = part["actor_email"].str.replace("@", f"+{k}@", regex=False)
-            part["actor_ip"] = part["actor_ip"] + f"{k % 10}"
+            part["actor_ip"] = part["actor_ip"].astype("string") + f"{k % 10}"
             part["when"] = part["when"] - pd.Timedelta(minutes=17 * k)
         copies.append(part)
         total += len(part)
@@ -78,6 +78,9 @@ def build_frame(rows: int = 100_000, seed: int = 0) -> pd.DataFrame:
     out = out.sort_values("when", ascending=False, kind="stable").reset_index(drop=True)
     for name in ("action_type", "actor_type", "interface", "resource_type"):
         out[name] = out[name].astype(base[name].dtype)
+    for name in ("actor_id", "actor_email", "actor_ip", "owner_id", "zone_name"):
+        if str(base[name].dtype) == "category":  # as a load has them: dictionary-encoded
+            out[name] = out[name].astype("category")
     return out
 
 

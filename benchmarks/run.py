@@ -578,6 +578,65 @@ def deep_bytes(df: pd.DataFrame) -> int:
     return total
 
 
+#: The anonymised real records (13) that :func:`real_shaped` repeats.
+REAL_RECORDS = ROOT / "tests" / "fixtures" / "real-audit-records.jsonl"
+
+
+def real_shaped(n: int, seed: int = 0) -> list[dict[str, Any]]:
+    """``n`` records shaped like a real account, from the 13 anonymised real records.
+
+    Record ``i`` is real record ``i % 13`` with a new ``id`` (a random UUID) and
+    ``when`` (7 s apart); a user actor is one of 5 (email and id) with one of 300
+    IPs, and ``metadata.zone_name`` one of 5 zones. Owners (the fixture's 2),
+    resource ids, values and metadata are the fixture's.
+    """
+    import random
+    import uuid
+
+    base = [json.loads(line) for line in REAL_RECORDS.read_text().splitlines() if line.strip()]
+    rng = random.Random(seed)
+    actors = [(f"user{i}@example.com", uuid.UUID(int=rng.getrandbits(128)).hex) for i in range(5)]
+    ips = [f"89.160.{rng.randrange(256)}.{rng.randrange(256)}" for _ in range(300)]
+    zones = [f"zone{i}.example.com" for i in range(5)]
+    t0 = pd.Timestamp("2026-10-01", tz="UTC")
+    out = []
+    for i in range(n):
+        r = json.loads(json.dumps(base[i % len(base)]))
+        r["id"] = str(uuid.UUID(int=rng.getrandbits(128)))
+        r["when"] = (t0 + pd.Timedelta(seconds=7 * i)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        actor = r["actor"]
+        if actor.get("type") == "user":
+            actor["email"], actor["id"] = rng.choice(actors)
+            actor["ip"] = rng.choice(ips)
+        metadata = r.get("metadata")
+        if isinstance(metadata, dict) and "zone_name" in metadata:
+            metadata["zone_name"] = rng.choice(zones)
+        out.append(r)
+    return out
+
+
+def _memory_real(n: int) -> None:
+    """The frame of :func:`real_shaped` records against ``pd.json_normalize``'s, per row."""
+    from auditkit.frame import records_to_frame
+
+    records = real_shaped(n)
+    ak, norm = records_to_frame(records), pd.json_normalize(records)
+    a = ak.memory_usage(deep=True).sum() / len(ak)
+    b = norm.memory_usage(deep=True).sum() / len(norm)
+    verdict(
+        "memory real",
+        f"auditkit {a:,.0f} B/row | json_normalize {b:,.0f} B/row ({n:,} real-shaped records)",
+        f"ratio {a / b:.2f}x",
+        "<= 0.40x",
+        a / b <= 0.40,
+    )
+    top = (ak.memory_usage(deep=True).drop("Index") / len(ak)).sort_values(ascending=False)
+    note(
+        "largest auditkit columns (B/row): "
+        + ", ".join(f"{k} {v:,.1f}" for k, v in top.head(8).items())
+    )
+
+
 def target_memory(ctx: Ctx, srv: Server) -> None:
     section(f"memory: bytes per row, {srv.info['entries']:,} entries")
     ak = expect_all(load(srv, cache=False, **ctx.load_kwargs), srv)
@@ -617,6 +676,8 @@ def target_memory(ctx: Ctx, srv: Server) -> None:
     top = (usage.drop("Index") / len(ak)).sort_values(ascending=False).head(6)
     note("largest auditkit columns (B/row): " + ", ".join(f"{k} {v:,.0f}" for k, v in top.items()))
     note(f"json_normalize frame: {norm.shape[1]} columns; auditkit frame: {ak.shape[1]} columns")
+    if REAL_RECORDS.is_file():
+        _memory_real(srv.info["entries"])
 
 
 def target_latency(ctx: Ctx, entries: int) -> None:
@@ -1047,6 +1108,15 @@ def target_scale(ctx: Ctx, sizes: list[int]) -> None:
             f"ratio {r['wall'] / r['floor']:.2f}x floor",
             "loads end to end",
             r["rows"] == n,
+        )
+        peak = r["peak_rss"] / r["frame_bytes"]
+        verdict(
+            f"peak {_short(n)}",
+            f"peak RSS {mib(r['peak_rss'])} | frame {mib(r['frame_bytes'])} "
+            f"({r['frame_bytes'] / max(1, r['rows']):,.0f} B/row)",
+            f"ratio {peak:.2f}x frame",
+            "<= 2.5x" if n >= 1_000_000 else "none below 1M",
+            peak <= 2.5 if n >= 1_000_000 else None,
         )
         note(
             f"{r['rows']:,} rows, {r['requests']} requests, frame {mib(r['frame_bytes'])}, "

@@ -194,7 +194,7 @@ auditkit's sandbox (synthetic data on `127.0.0.1`, no network).""",
     (
         "code",
         """\
-actor = df["actor_email"].fillna(df["actor_id"]).fillna("(unknown)").rename("actor")
+actor = auditkit.analysis.actor_label(df)  # the email, else system/Cloudflare, else the id
 top_actions = df["action_type"].value_counts().index[:10]
 kept = df["action_type"].isin(top_actions)
 pd.crosstab(actor[kept], df.loc[kept, "action_type"].astype(str))""",

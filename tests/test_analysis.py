@@ -286,7 +286,8 @@ def test_actor_label_is_the_actor_column_everywhere(team: pd.DataFrame) -> None:
     assert label.notna().all()
     assert set(label) == set(activity_by_actor(team)["actor"])
     assert label.tolist().count(_columns.UNKNOWN_ACTOR) == 1
-    expected = team["actor_email"].fillna(team["actor_id"]).fillna("(unknown)")
+    expected = team["actor_email"].astype("string").fillna(team["actor_id"].astype("string"))
+    expected = expected.fillna("(unknown)")
     # system actors (actor_type "system", id "1") read "system", not their id
     assert label.tolist() == expected.replace("1", "system").tolist()
     over_time = activity_over_time(team, freq="D", by="actor")

@@ -47,7 +47,7 @@ def test_a_list_of_v1_accounts_is_one_frame_saying_where_each_row_came_from(
     accounts = list(sb.account_ids)
     df = load(sb, account_id=accounts)
     assert list(df.columns) == [*V1.names, "account_id"]
-    assert str(df["account_id"].dtype) == "string"
+    assert str(df["account_id"].dtype) == "category"
     for account in accounts:
         mine = v1_ids(sb.records_of(account))
         assert len(mine) > 100
@@ -154,7 +154,7 @@ def test_accounts_with_no_entries_give_the_empty_frame_with_its_account_column()
     with StubServer(per_account({"a1": [], "a2": []})) as stub:
         df = stub_load(stub, account_id="*")
     assert df.empty and list(df.columns) == [*V1.names, "account_id"]
-    assert str(df["account_id"].dtype) == "string"
+    assert str(df["account_id"].dtype) == "category"
     assert df.attrs["accounts"] == ["a1", "a2"]
 
 

@@ -215,6 +215,7 @@ TABLE: dict[str, list[Case]] = {
     "set_rate_budget": [Case({"requests": 0}, "requests"), Case({"period": -1}, "period")],
     "RetryPolicy": [Case({"max_retries": -1}, "max_retries")],
     "records_to_frame": [Case({}, "records", args=(5,))],
+    "concat": [Case({}, "frames", args=(5,)), Case({}, "frames", args=([],))],
     "load_audit_logs": [
         Case({"since": "bogus", "cache": False, "progress": False, **NOWHERE}, "since"),
         Case({"direction": "sideways", "cache": False, "progress": False, **NOWHERE}, "direction"),

@@ -35,15 +35,15 @@ def test_dtypes_are_the_schema(real: pd.DataFrame) -> None:
         "action_type": "category",
         "action_result": "boolean",
         "action_info": "string",
-        "actor_id": "string",
-        "actor_email": "string",
-        "actor_ip": "string",
+        "actor_id": "category",
+        "actor_email": "category",
+        "actor_ip": "category",
         "actor_type": "category",
         "interface": "category",
         "resource_id": "string",
         "resource_type": "category",
-        "owner_id": "string",
-        "zone_name": "string",
+        "owner_id": "category",
+        "zone_name": "category",
         "old_value": "string",
         "new_value": "string",
         "old_value_json": "json",
@@ -65,7 +65,7 @@ def test_system_actor_record(real: pd.DataFrame) -> None:
     row = real.loc["2ce6e0db-5527-4870-8f66-8ede1cd38791"]
     assert row["actor_type"] == "system"
     assert row["actor_id"] == "1"
-    assert row["actor_email"] is pd.NA and row["actor_ip"] is pd.NA
+    assert pd.isna(row["actor_email"]) and pd.isna(row["actor_ip"])
     assert row["when"] == pd.Timestamp("2021-10-10T10:13:46.214209Z")
     assert row["new_value_json"]["min_tls_version"] == "TLSv1.0"
     assert row["old_value_json"] is None

@@ -102,5 +102,5 @@ def test_clean_values_survive_exactly(email: str, result: bool) -> None:
     df = records_to_frame([{"actor": {"email": email}, "action": {"result": result}}])
     expected = pd.NA if email in ("",) else email
     got = df.loc[0, "actor_email"]
-    assert (got is pd.NA) if expected is pd.NA else got == expected
+    assert pd.isna(got) if expected is pd.NA else got == expected
     assert bool(df.loc[0, "action_result"]) is result

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..errors import InvalidParameterError
 from ..frame._chunk import as_text
+from ..frame._dictionary import categorical_text
 from ..frame._jsoncolumn import is_json_column
 from ._checks import COLUMN_ALIASES as COLUMN_ALIASES  # re-exported beside REQUIRED_COLUMNS
 from ._checks import check_by_type, require_columns
@@ -188,7 +189,9 @@ def _as_string(s: pd.Series) -> pd.Series:
     """Any series as the pyarrow string dtype, missing values as ``pd.NA``."""
     if s.dtype == STRING:
         return s
-    if isinstance(s.dtype, pd.CategoricalDtype | pd.StringDtype):
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return categorical_text(s)  # in Arrow: a dictionary-encoded column is not hashed again
+    if isinstance(s.dtype, pd.StringDtype):
         return s.astype(STRING)
     return pd.Series(
         [None if _missing(v) else _text(v) for v in s], index=s.index, dtype=STRING, name=s.name

@@ -7,6 +7,11 @@
   columns with their lookups: :data:`V1` (Audit Logs v1, :data:`COLUMNS`, the
   default of every function that takes ``schema=``) and :data:`V2` (Audit Logs
   v2: v1's shared columns under the same names and dtypes, then v2's own).
+  Low-cardinality text (actors, IPs, owners, zones, accounts, tokens, user
+  agents) is dictionary-encoded: ``category`` columns whose categories are the
+  values seen, a few bytes a row instead of the text's length.
+- :func:`concat` joins frames (two loads, say) keeping those ``category``
+  dtypes, which ``pd.concat`` turns into plain strings when the frames' values differ.
 - The three free-form JSON columns use :class:`JSONDtype` (``json``): each
   distinct JSON text stored once, each read a fresh ``dict`` or ``list``.
 - :func:`write_frame` is what ``auditkit fetch -o FILE`` and
@@ -30,6 +35,7 @@ Modules, one job each:
 - ``_json``: :class:`JSONArray`, the pandas extension array of the ``json`` columns.
 - ``_jsoncolumn``: any column as JSON (is it a ``json`` column; its texts).
 - ``_io``: :func:`read_frame` and :func:`write_frame`.
+- ``_concat``: :func:`concat`, frames end to end with their ``category`` dtypes kept.
 
 Examples
 --------
@@ -45,6 +51,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._concat import concat
 from ._depth import MAX_DEPTH
 from ._json import JSONArray
 from ._jsondtype import JSONDtype
@@ -77,6 +84,7 @@ __all__ = [
     "Schema",
     "column",
     "column_names",
+    "concat",
     "dtypes",
     "empty_frame",
     "read_frame",

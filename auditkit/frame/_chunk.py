@@ -47,6 +47,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._depth import _shallow_json
+from ._dictionary import categorical as _categorical
+from ._dictionary import clean_text as _clean_text
+from ._dictionary import encode_table
 from ._json import JSONArray
 from ._jsoncodec import decode_text, encode_value
 from ._schema import INTEGER_DTYPE, STRING_DTYPE, V1, WHEN_DTYPE, Column, Schema
@@ -94,12 +97,6 @@ def _text_values(values: list[Any], col: Column) -> list[str | None]:
     ]
 
 
-def _category_dtype(col: Column, observed: Iterable[str | None]) -> pd.CategoricalDtype:
-    seen = {v for v in observed if v is not None}
-    cats = list(col.known) + sorted(seen.difference(col.known))
-    return pd.CategoricalDtype(pd.Index(cats, dtype=STRING_DTYPE))
-
-
 _ARROW_WHEN = pa.timestamp("us", tz="UTC")
 
 
@@ -107,22 +104,13 @@ def _arrow_text(col: Column, values: Sequence[Any]) -> pa.Array:
     """Text as an Arrow string array; the common case never leaves C.
 
     Values that are not strings are written as text here; ``""`` and the
-    column's null literals are left for :func:`_clean_text`, which runs once
+    column's null literals are left for :func:`~auditkit.frame._dictionary.clean_text`, which runs once
     per frame rather than once per page.
     """
     try:
         return pa.array(values, type=pa.string())
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return pa.array(_text_values(list(values), col), type=pa.string())
-
-
-def _clean_text(col: Column, arr: pa.ChunkedArray) -> pa.ChunkedArray:
-    """``""`` and the column's null literals become missing."""
-    nulls = pa.array(["", *col.null_literals], type=arr.type)
-    mask = pc.is_in(arr, value_set=nulls)
-    if pc.any(mask).as_py():
-        return pc.if_else(mask, pa.scalar(None, arr.type), arr)
-    return arr
 
 
 def _arrow_when(values: Sequence[Any] | pa.Array) -> pa.Array:
@@ -338,7 +326,25 @@ class Chunk:
             return cls.empty(schema)
         if len(chunks) == 1:
             return chunks[0]
-        return cls(pa.concat_tables([c.table for c in chunks]))
+        tables = [c.table for c in chunks]
+        if any(t.schema != tables[0].schema for t in tables[1:]):
+            # Encoded and plain text (a window stored by an older auditkit): all encoded.
+            tables = [encode_table(t, schema) for t in tables]
+        return cls(pa.concat_tables(tables))
+
+    def encoded(self, schema: Schema = V1) -> Chunk:
+        """This chunk with its ``category`` and ``json`` columns dictionary-encoded.
+
+        What a source hands the loader: each distinct value once per batch of
+        pages, not once per row (see :mod:`auditkit.frame._dictionary`).
+
+        Examples
+        --------
+        >>> rows = Chunk.from_columns(extract_columns([{"actor": {"ip": "10.0.0.1"}}] * 3))
+        >>> rows.encoded().table.column("actor_ip").chunk(0).dictionary.to_pylist()
+        ['10.0.0.1']
+        """
+        return Chunk(encode_table(self.table, schema))
 
 
 def chunks_to_frame(chunks: Sequence[Chunk], schema: Schema = V1) -> pd.DataFrame:
@@ -379,22 +385,6 @@ def chunks_to_frame(chunks: Sequence[Chunk], schema: Schema = V1) -> pd.DataFram
 def _integers(arr: pa.ChunkedArray | pa.Array) -> pd.Series:
     """Arrow integers as a pandas ``Int64`` column (no float round trip: exact to 64 bits)."""
     return pd.Series(INTEGER_DTYPE.__from_arrow__(arr.cast(pa.int64())))
-
-
-def _categorical(col: Column, arr: pa.ChunkedArray) -> pd.Series:
-    """A category column straight from Arrow's dictionary encoding (no string hashing in pandas)."""
-    encoded = pc.dictionary_encode(arr).combine_chunks() if len(arr) else None
-    values = encoded.dictionary.to_pylist() if encoded is not None else []
-    dtype = _category_dtype(col, values)
-    if encoded is None:
-        return pd.Series(pd.Categorical([], dtype=dtype))
-    position = {v: i for i, v in enumerate(dtype.categories)}
-    remap = np.array([position[v] for v in values], dtype=np.int64)
-    indices = encoded.indices.to_numpy(zero_copy_only=False)
-    valid = ~np.asarray(encoded.indices.is_null().to_numpy(zero_copy_only=False))
-    codes = np.full(len(indices), -1, dtype=np.int64)
-    codes[valid] = remap[indices[valid].astype(np.int64)]
-    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
 
 
 def _parse_when(values: Sequence[Any]) -> pd.DatetimeIndex:

@@ -56,9 +56,9 @@ from ._chunk import (
     _arrow_json,
     _arrow_text,
     _arrow_when,
-    _categorical,
     _integers,
 )
+from ._dictionary import categorical as _categorical
 from ._json import JSONArray
 from ._jsoncolumn import is_json_column, json_texts
 from ._records import empty_frame

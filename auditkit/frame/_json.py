@@ -121,7 +121,25 @@ class JSONArray(ExtensionArray):
         if isinstance(array, pa.ChunkedArray):
             array = array.combine_chunks() if array.num_chunks else pa.array([], _TEXT)
         if pa.types.is_dictionary(array.type):
-            array = array.cast(array.type.value_type)
+            # Encoded already (a loader's chunk): only the distinct texts are re-encoded,
+            # never one text per row.
+            texts = array.dictionary
+            if not pa.types.is_large_string(texts.type):
+                texts = texts.cast(_TEXT)
+            if texts.null_count or pc.count_distinct(texts).as_py() < len(texts):
+                unique = pc.dictionary_encode(texts)
+                indices, kept = pc.take(unique.indices, array.indices), unique.dictionary
+            else:  # already one entry per text (a unified dictionary): kept as it is
+                indices, kept = array.indices, texts
+            if indices.null_count:
+                indices = pc.fill_null(indices, -1)
+            codes = indices.to_numpy(zero_copy_only=False).astype(np.int64)
+            used = np.bincount(codes[codes >= 0], minlength=len(kept)) > 0
+            if not used.all():  # a slice or a take of a column: only the texts rows hold
+                kept = kept.filter(pa.array(used))
+                position = np.append(np.cumsum(used) - 1, -1)
+                codes = position[codes]
+            return cls(codes.astype(_code_dtype(len(kept))), kept)
         if not (pa.types.is_large_string(array.type)):
             array = array.cast(_TEXT)
         encoded = pc.dictionary_encode(array)

@@ -53,7 +53,11 @@ class Column:
         Column name in the frame.
     kind
         How values are cleaned and typed: ``string``, ``category``, ``boolean``,
-        ``integer`` (pandas ``Int64``), ``datetime`` or ``json``.
+        ``integer`` (pandas ``Int64``), ``datetime`` or ``json``. ``category`` is
+        dictionary-encoded text (a pandas categorical whose categories are the
+        values seen): the kind of low-cardinality text (actors, IPs, owners,
+        zones), a code of one or two bytes a row instead of the text; text that
+        is mostly distinct (``id``, ``resource_id``, values) stays ``string``.
     path
         Where the value lives in a record, e.g. ``("actor", "email")``.
     description
@@ -135,15 +139,18 @@ COLUMNS: tuple[Column, ...] = (
         "Extra detail on the action (real, undocumented).",
     ),
     Column(
-        "actor_id", "string", ("actor", "id"), "User id of the actor (`1` etc. for system actors)."
+        "actor_id",
+        "category",
+        ("actor", "id"),
+        "User id of the actor (`1` etc. for system actors).",
     ),
     Column(
         "actor_email",
-        "string",
+        "category",
         ("actor", "email"),
         "Email of the actor; missing for system actors.",
     ),
-    Column("actor_ip", "string", ("actor", "ip"), "IP address (v4 or v6) the request came from."),
+    Column("actor_ip", "category", ("actor", "ip"), "IP address (v4 or v6) the request came from."),
     Column(
         "actor_type",
         "category",
@@ -159,8 +166,10 @@ COLUMNS: tuple[Column, ...] = (
         ("resource", "type"),
         "Kind of resource: `zone`, `DNS_record`, ...",
     ),
-    Column("owner_id", "string", ("owner", "id"), "Id of the resource's owner (account or user)."),
-    Column("zone_name", "string", ("metadata", "zone_name"), "Zone the action touched, if any."),
+    Column(
+        "owner_id", "category", ("owner", "id"), "Id of the resource's owner (account or user)."
+    ),
+    Column("zone_name", "category", ("metadata", "zone_name"), "Zone the action touched, if any."),
     Column(
         "old_value",
         "string",
@@ -326,7 +335,7 @@ V1 = Schema(
 #: account (v1's): the account each row was read from.
 ACCOUNT_COLUMN = Column(
     "account_id",
-    "string",
+    "category",
     ("account_id",),
     "Account the entry was read from. Only in a load of several accounts; v1 records do not "
     "name their account, so the loader adds it from the request.",

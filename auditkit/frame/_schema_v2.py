@@ -44,11 +44,11 @@ V2_COLUMNS: tuple[Column, ...] = (
         true="success",
         false="failure",
     ),
-    Column("actor_id", "string", ("actor", "id"), "Id of the actor."),
-    Column("actor_email", "string", ("actor", "email"), "Email of the actor, if any."),
+    Column("actor_id", "category", ("actor", "id"), "Id of the actor."),
+    Column("actor_email", "category", ("actor", "email"), "Email of the actor, if any."),
     Column(
         "actor_ip",
-        "string",
+        "category",
         ("actor", "ip_address"),
         "IP address (v4 or v6) the request came from.",
     ),
@@ -61,10 +61,10 @@ V2_COLUMNS: tuple[Column, ...] = (
     ),
     Column("resource_id", "string", ("resource", "id"), "Id of the affected resource."),
     Column("resource_type", "category", ("resource", "type"), "Kind of the affected resource."),
-    Column("zone_name", "string", ("zone", "name"), "Zone the action touched, if any."),
+    Column("zone_name", "category", ("zone", "name"), "Zone the action touched, if any."),
     # -------------------------------------------------- v2's own, named by wire path
-    Column("account_id", "string", ("account", "id"), "Id of the account."),
-    Column("account_name", "string", ("account", "name"), "Name of the account."),
+    Column("account_id", "category", ("account", "id"), "Id of the account."),
+    Column("account_name", "category", ("account", "name"), "Name of the account."),
     Column(
         "action_description",
         "string",
@@ -78,10 +78,12 @@ V2_COLUMNS: tuple[Column, ...] = (
         "How the actor came in: `api`, `api_key`, `api_token`, `dash`, `oauth` or `origin_ca_key`.",
         known=("api", "api_key", "api_token", "dash", "oauth", "origin_ca_key"),
     ),
-    Column("actor_token_id", "string", ("actor", "token_id"), "Id of the API token used, if any."),
+    Column(
+        "actor_token_id", "category", ("actor", "token_id"), "Id of the API token used, if any."
+    ),
     Column(
         "actor_token_name",
-        "string",
+        "category",
         ("actor", "token_name"),
         "Name of the API token used, if any.",
     ),
@@ -95,7 +97,7 @@ V2_COLUMNS: tuple[Column, ...] = (
         "is missing.",
     ),
     Column("raw_uri", "string", ("raw", "uri"), "URI of the request."),
-    Column("raw_user_agent", "string", ("raw", "user_agent"), "User agent of the request."),
+    Column("raw_user_agent", "category", ("raw", "user_agent"), "User agent of the request."),
     Column(
         "resource_product",
         "category",
@@ -122,7 +124,7 @@ V2_COLUMNS: tuple[Column, ...] = (
         ("resource", "response"),
         "The response's body, if an object or an array.",
     ),
-    Column("zone_id", "string", ("zone", "id"), "Id of the zone, if any."),
+    Column("zone_id", "category", ("zone", "id"), "Id of the zone, if any."),
 )
 
 #: The Audit Logs v2 frame.

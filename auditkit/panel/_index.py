@@ -170,7 +170,12 @@ def _search_blob(df: pd.DataFrame) -> list[str]:
         if col.dtype == object or is_json_column(col):
             arr = pc.fill_null(json_texts(col), "")
         else:
-            text = col if str(col.dtype) == "string[pyarrow]" else col.astype("string[pyarrow]")
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                text = _as_string(col)  # converted in Arrow, each category once
+            elif str(col.dtype) == "string[pyarrow]":
+                text = col
+            else:
+                text = col.astype("string[pyarrow]")
             arr = pa.array(text.array)
             if isinstance(arr, pa.ChunkedArray):
                 arr = arr.combine_chunks()

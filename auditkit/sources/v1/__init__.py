@@ -65,8 +65,8 @@ class V1Source:
         return decode_body(body)
 
     def rows_of(self, payloads: Sequence[Envelope]) -> Chunk:
-        """:func:`rows_of`, over pages this source decoded."""
-        return rows_of([_own(p) for p in payloads])
+        """:func:`rows_of`, over pages this source decoded, dictionary-encoded (``Chunk.encoded``)."""
+        return rows_of([_own(p) for p in payloads]).encoded(V1)
 
     def pages(
         self,

