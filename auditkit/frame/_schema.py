@@ -13,8 +13,9 @@ Every function here takes ``schema=V1`` by default.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -342,35 +343,25 @@ ACCOUNT_COLUMN = Column(
 )
 
 
+@functools.cache
 def with_account(schema: Schema) -> Schema:
     """``schema`` with an ``account_id`` column last, unless it has one (v2's, from the wire).
 
     The frame of a load of several accounts: v1 records do not say which account
-    they come from, so its rows get the account they were read from.
+    they come from, so its rows get the account they were read from. Made once
+    per schema.
 
     Examples
     --------
     >>> with_account(V1).names[-1], with_account(V1).name
     ('account_id', 'v1')
-    >>> with_account(with_account(V1)) == with_account(V1)
+    >>> with_account(with_account(V1)) is with_account(V1)
     True
     """
     if "account_id" in schema.names:
         return schema
-    return _WITH_ACCOUNT.setdefault(
-        schema.name,
-        Schema(
-            schema.name,
-            (*schema.columns, ACCOUNT_COLUMN),
-            endpoint=schema.endpoint,
-            label=schema.label,
-            foreign_fields=schema.foreign_fields,
-            foreign_hint=schema.foreign_hint,
-        ),
-    )
+    return replace(schema, columns=(*schema.columns, ACCOUNT_COLUMN))
 
-
-_WITH_ACCOUNT: dict[str, Schema] = {}
 
 _BY_NAME = V1.by_name
 #: Top-level record fields the schema reads (``id``, ``when``, ``action``, ...).
