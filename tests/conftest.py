@@ -82,3 +82,13 @@ def _no_dns(host: Any, *args: Any, **kwargs: Any) -> Any:
 def _never_dns(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test runs with name resolution limited to IP literals and ``localhost``."""
     monkeypatch.setattr(socket, "getaddrinfo", _no_dns)
+
+
+@pytest.fixture()
+def forget_panel_selections() -> Iterator[None]:
+    """Panels remember selections per frame (re-running the cell): a test starts fresh."""
+    from auditkit.panel._state import REGISTRY
+
+    REGISTRY.clear()
+    yield
+    REGISTRY.clear()

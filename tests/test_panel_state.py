@@ -80,11 +80,7 @@ RECORDS: list[dict[str, Any]] = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _forget_selections() -> Any:
-    REGISTRY.clear()
-    yield
-    REGISTRY.clear()
+pytestmark = pytest.mark.usefixtures("forget_panel_selections")
 
 
 @pytest.fixture()

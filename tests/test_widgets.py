@@ -133,14 +133,7 @@ ALL = [f"r{i}" for i in range(1, 10)]
 SYSTEM = str(analysis.actor_label(records_to_frame([RECORDS[6]])).iloc[0])
 
 
-@pytest.fixture(autouse=True)
-def _forget_selections() -> Any:
-    # Panels remember selections per frame (re-running the cell); tests start fresh.
-    from auditkit.panel._state import REGISTRY
-
-    REGISTRY.clear()
-    yield
-    REGISTRY.clear()
+pytestmark = pytest.mark.usefixtures("forget_panel_selections")
 
 
 @pytest.fixture()
