@@ -12,6 +12,8 @@ from typing import Any
 import matplotlib
 import pytest
 
+from tests.s3server import s3_bucket, s3_server  # noqa: F401  (fixtures: a real S3 server on loopback)
+
 matplotlib.use("Agg")
 
 FIXTURES = Path(__file__).parent / "fixtures"
