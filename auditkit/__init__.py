@@ -42,6 +42,8 @@ from .analysis import (
 )
 from .errors import (
     APIError,
+    ArchiveBusyError,
+    ArchiveError,
     AuditKitError,
     AuthenticationError,
     CacheError,
@@ -50,6 +52,7 @@ from .errors import (
     MissingCredentialsError,
     OfflineCacheMissError,
     RateLimitError,
+    StorageError,
     TransportError,
 )
 from .frame._concat import concat
@@ -69,6 +72,8 @@ __all__ = [
     "COLUMNS",
     "DEFAULT_RULES",
     "APIError",
+    "ArchiveBusyError",
+    "ArchiveError",
     "AuditKitError",
     "AuthenticationError",
     "BurstRule",
@@ -82,6 +87,7 @@ __all__ = [
     "RetryPolicy",
     "RiskRule",
     "SettingRule",
+    "StorageError",
     "TransportError",
     "__version__",
     "action_in",

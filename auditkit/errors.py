@@ -9,6 +9,9 @@ Everything auditkit raises on purpose derives from :class:`AuditKitError`::
     ├── OfflineCacheMissError                      offline mode and a page is not cached
     ├── IncompleteLoadError                        a load could not be completed safely
     ├── CacheError                                 the cache file cannot be used
+    ├── StorageError                               a folder or bucket cannot be read or written
+    ├── ArchiveError                               an archive is damaged, foreign or busy
+    │   └── ArchiveBusyError                       another sync holds the archive
     └── APIError                                   Cloudflare answered with an error
         ├── AuthenticationError                    bad or insufficient credentials
         └── RateLimitError                         HTTP 429, retries exhausted or wait too long
@@ -31,6 +34,8 @@ from typing import Any
 
 __all__ = [
     "APIError",
+    "ArchiveBusyError",
+    "ArchiveError",
     "AuditKitError",
     "AuthenticationError",
     "CacheError",
@@ -39,6 +44,7 @@ __all__ = [
     "MissingCredentialsError",
     "OfflineCacheMissError",
     "RateLimitError",
+    "StorageError",
     "TransportError",
 ]
 
@@ -87,6 +93,25 @@ class CacheError(AuditKitError):
     file cannot be read or changed (a read-only file system, a lock held by
     another process, a disk error).
     """
+
+
+class StorageError(AuditKitError):
+    """A storage location (local folder, ``s3://``, ``gs://``, ``az://``...) failed.
+
+    Raised when a file or object cannot be listed, read or written, a bucket
+    does not exist, access is denied, or the fsspec package for a URL's scheme
+    is not installed. The message names the location without any credential
+    (``storage_options`` never appear in it).
+    """
+
+
+class ArchiveError(AuditKitError):
+    """An archive cannot be used as it is: its manifest is damaged or of an unknown
+    format, a file it lists is missing, or the folder holds something else."""
+
+
+class ArchiveBusyError(ArchiveError):
+    """Another sync holds the archive's lock (or committed while this one ran)."""
 
 
 class APIError(AuditKitError):
