@@ -27,7 +27,7 @@ from ._query import MAX_PER_PAGE, TimeLike, filter_values
 from ._suggest import check_keywords
 from ._windows import SETTLE, Window, month_start, plan_windows, retention_floor
 from .errors import AuthenticationError, CacheError, InvalidParameterError
-from .frame._chunk import Chunk, chunks_to_frame
+from .frame._chunk import RELEASE_BYTES, Chunk, frame_of_taken, release_unused
 from .frame._schema import Schema, with_account
 from .http import (
     ApiClient,
@@ -282,9 +282,14 @@ def load_audit_logs(
     # Windows are planned oldest first and pages come newest first: newest window first
     # makes a default (newest-first) load arrive in order, so _finish need not copy it.
     ordered = parts[::-1] if query.direction == "desc" else parts
+    del parts
     schema = source.schema if accounts is None else with_account(source.schema)
-    rows = _finish(Chunk.concat(ordered, schema), query, load.upper)
-    frame = chunks_to_frame([rows], schema)
+    whole = Chunk.concat(ordered, schema)
+    del ordered  # from here on `held` holds the rows: the frame frees them as it grows
+    held = [_finish(whole, query, load.upper)]
+    del whole
+    release_unused(in_use_over=RELEASE_BYTES)  # _finish's transient work
+    frame = frame_of_taken(held, schema)
     frame.attrs.update(
         {
             "api": source.name,

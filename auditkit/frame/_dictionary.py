@@ -28,6 +28,9 @@ __all__ = [
     "clean_text",
     "encode_table",
     "encoded_type",
+    "json_codes",
+    "take_in_order",
+    "text_groups",
 ]
 
 _VALUES = {"category": pa.string(), "json": pa.large_string()}
@@ -72,6 +75,167 @@ def encode_table(table: pa.Table, schema: Schema) -> pa.Table:
         whole = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
         table = table.set_column(i, name, pa.chunked_array([pc.dictionary_encode(whole)]))
     return table
+
+
+def json_codes(arr: pa.ChunkedArray) -> tuple[np.ndarray, pa.LargeStringArray]:
+    """Codes (``-1``: missing) and distinct texts of encoded JSON text, chunk by chunk.
+
+    What :meth:`~auditkit.frame._json.JSONArray.from_arrow` makes of ``arr``
+    combined, without combining it: each text kept once, numbered in the order it
+    first appears in the chunks' dictionaries, and only the texts some row holds.
+    Combining would copy every chunk's dictionary and unify the copy; here the
+    dictionaries' entries are hashed a group at a time (:func:`text_groups`), so
+    the hash table is a fraction of one over all texts, and the texts kept are
+    copied once, from the chunks' dictionaries.
+
+    Examples
+    --------
+    >>> arr = pa.chunked_array(
+    ...     [pc.dictionary_encode(pa.array(x, pa.large_string())) for x in (["b", None], ["a", "b"])]
+    ... )
+    >>> codes, texts = json_codes(arr)
+    >>> codes.tolist(), texts.to_pylist()
+    ([0, -1, 1, 0], ['b', 'a'])
+    """
+    dictionaries = [_large(chunk.dictionary) for chunk in arr.chunks]
+    starts = np.cumsum([0] + [len(d) for d in dictionaries]).astype(np.int64)
+    total = int(starts[-1])
+    valid = np.concatenate(
+        [np.zeros(0, dtype=bool)]
+        + [
+            np.asarray(d.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            for d in dictionaries
+        ]
+    )
+    # Each entry's first entry of the same text: equal texts are in the same group.
+    first = np.arange(total, dtype=np.int64)
+    groups = np.concatenate([np.zeros(0, dtype=np.uint8)] + [text_groups(d) for d in dictionaries])
+    order = np.argsort(groups, kind="stable")  # each group's entries, in entry order
+    ends = np.cumsum(np.bincount(groups, minlength=_GROUPS)).tolist()
+    del groups
+    lo = 0
+    for hi in ends:
+        entries = order[lo:hi]
+        lo = hi
+        entries = entries[valid[entries]]
+        if len(entries) < 2:
+            continue
+        part = take_in_order(dictionaries, starts, entries)
+        slot = pc.dictionary_encode(part).indices.to_numpy(zero_copy_only=False)
+        _, seen = np.unique(slot, return_index=True)  # the first entry of each text
+        first[entries] = entries[seen[slot]]
+    del order
+    new = valid & (first == np.arange(total, dtype=np.int64))
+    place = np.append(np.where(valid, (np.cumsum(new) - 1)[first], -1), -1)
+    del first
+    codes = np.empty(len(arr), dtype=np.int64)
+    offset = 0
+    for chunk, start in zip(arr.chunks, starts.tolist(), strict=False):
+        rows = pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        codes[offset : offset + len(chunk)] = np.where(rows >= 0, place[start + rows], -1)
+        offset += len(chunk)
+    used = np.bincount(codes[codes >= 0], minlength=int(new.sum())) > 0
+    texts = take_in_order(dictionaries, starts, np.flatnonzero(new)[used])
+    if not used.all():  # a slice or a take of a column: only the texts rows hold
+        codes = np.append(np.cumsum(used) - 1, -1)[codes]
+    return codes, texts
+
+
+#: Groups :func:`text_groups` puts texts in.
+_GROUPS = 16
+
+
+def text_groups(texts: pa.Array) -> np.ndarray:
+    """A group (0 to 15) for each text, from its length and a few of its bytes.
+
+    Equal texts are always in the same group; missing and empty texts in group 0.
+    Hashing a group at a time keeps each hash table to a fraction of the texts.
+
+    Examples
+    --------
+    >>> g = text_groups(pa.array(["abc", None, "abc", ""]))
+    >>> bool(g[0] == g[2]), int(g[1]), int(g[3])
+    (True, 0, 0)
+    """
+    n = len(texts)
+    buffers = texts.buffers()
+    if not pa.types.is_string(texts.type) and not pa.types.is_large_string(texts.type):
+        raise TypeError(f"not text: {texts.type}")
+    data_buf = buffers[2]
+    if not n or data_buf is None or not data_buf.size:
+        return np.zeros(n, dtype=np.uint8)
+    width = np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    offsets = np.frombuffer(buffers[1], dtype=width)[texts.offset : texts.offset + n + 1]
+    offsets = offsets.astype(np.int64)
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    begin, length = offsets[:-1], np.diff(offsets)
+    last = len(data) - 1
+
+    def byte(at: np.ndarray) -> np.ndarray:
+        """The byte at ``at``, kept within its own text (and the buffer)."""
+        inside = np.minimum(np.maximum(at, begin), begin + length - 1)
+        return data[np.clip(inside, 0, last)].astype(np.int64)
+
+    mix = (
+        length * 7
+        + byte(begin + length // 2) * 31
+        + byte(begin + length // 3) * 5
+        + byte(begin + length - 2) * 3
+        + byte(begin + length - 1)
+    )
+    return np.where(length > 0, mix % _GROUPS, 0).astype(np.uint8)
+
+
+def take_in_order(arrays: list[pa.Array], starts: np.ndarray, rows: np.ndarray) -> pa.Array:
+    """Texts ``rows`` (increasing, none missing) of ``arrays`` one after another, as large text.
+
+    ``starts`` holds each array's first row (and their total, last). Each
+    array's rows are taken, then copied into the one result at once: a chunked
+    array's ``take`` would copy all of it first, and concatenating the pieces
+    would hold the texts twice.
+
+    Examples
+    --------
+    >>> parts = [pa.array(["a", "b"]), pa.array(["c"])]
+    >>> take_in_order(parts, np.array([0, 2, 3]), np.array([1, 2])).to_pylist()
+    ['b', 'c']
+    """
+    bounds = np.searchsorted(rows, starts).tolist()
+    pieces = [
+        (a, rows[lo:hi] - start)
+        for a, start, lo, hi in zip(arrays, starts.tolist(), bounds[:-1], bounds[1:], strict=False)
+        if hi > lo
+    ]
+    sizes = [_text_bytes(a, local) for a, local in pieces]
+    data = np.empty(sum(sizes), dtype=np.uint8)
+    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    at, count = 0, 0
+    for (a, local), size in zip(pieces, sizes, strict=True):
+        piece = _large(a.take(pa.array(local)))
+        if piece.null_count:
+            raise ValueError("take_in_order takes no missing text")
+        ends = np.frombuffer(piece.buffers()[1], dtype=np.int64)[
+            piece.offset : piece.offset + len(piece) + 1
+        ]
+        if size:
+            data[at : at + size] = np.frombuffer(piece.buffers()[2], dtype=np.uint8)[
+                ends[0] : ends[-1]
+            ]
+        offsets[count + 1 : count + 1 + len(piece)] = ends[1:] - ends[0] + at
+        at, count = at + size, count + len(piece)
+        del piece
+    return pa.LargeStringArray.from_buffers(len(rows), pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+def _text_bytes(texts: pa.Array, rows: np.ndarray) -> int:
+    """Bytes the texts ``rows`` of ``texts`` hold."""
+    width = np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    offsets = np.frombuffer(texts.buffers()[1], dtype=width)[texts.offset :]
+    return int((offsets[rows + 1].astype(np.int64) - offsets[rows]).sum())
+
+
+def _large(texts: pa.Array) -> pa.Array:
+    return texts if pa.types.is_large_string(texts.type) else texts.cast(pa.large_string())
 
 
 def clean_text(col: Column, arr: pa.ChunkedArray) -> pa.ChunkedArray:

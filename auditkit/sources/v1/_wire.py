@@ -70,7 +70,7 @@ from typing import Any
 import msgspec
 
 from ...errors import APIError
-from ...frame._chunk import Chunk, extract_columns
+from ...frame._chunk import RELEASE_BYTES, Chunk, extract_columns, release_unused
 from ...frame._depth import MAX_DEPTH
 from ...frame._records import record_shape_problem
 from ...frame._schema import V1
@@ -171,6 +171,9 @@ class Payload:
             with self._lock:
                 if self._rows is None:
                     self._keep(rows)
+        # The reader's transient buffers, freed in this thread: mimalloc would keep them
+        # until this thread allocates again, and the loader's threads end with the load.
+        release_unused(in_use_over=RELEASE_BYTES)
 
     def _keep(self, rows: Chunk) -> None:
         """Hold the typed rows; the body (and the raw fields cut from it) are no longer needed."""
