@@ -11,11 +11,13 @@ Without a Cloudflare token, try everything against the bundled sandbox::
 
 The public surface is what ``__all__`` lists, plus the documented subpackages
 :mod:`auditkit.frame`, :mod:`auditkit.analysis`, :mod:`auditkit.plotting`,
-:mod:`auditkit.panel`, :mod:`auditkit.sandbox` and :mod:`auditkit.errors`.
-``auditkit.http``, ``auditkit.store`` and ``auditkit.sources`` are the layers'
+:mod:`auditkit.panel`, :mod:`auditkit.sandbox`, :mod:`auditkit.archive` and
+:mod:`auditkit.errors`.
+``auditkit.http``, ``auditkit.store``, ``auditkit.storage`` and ``auditkit.sources`` are the layers'
 packages (see ``docs/architecture.md``); modules named ``_x`` are private.
 matplotlib and ipywidgets are imported only when a plot or the panel is used,
-so ``import auditkit`` stays fast.
+and the archive and Logpush readers (with fsspec) when first called, so
+``import auditkit`` stays fast.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from .errors import (
     CacheError,
     IncompleteLoadError,
     InvalidParameterError,
+    LogpushFileError,
     MissingCredentialsError,
     OfflineCacheMissError,
     RateLimitError,
@@ -63,8 +66,10 @@ from .plotting import plot_activity, plot_activity_heatmap, plot_actor_summary, 
 from .store import cache_info, clear_cache
 
 if TYPE_CHECKING:
-    from . import sandbox
+    from . import archive, sandbox
+    from .archive import read_archive, sync_archive
     from .panel import FilterPanel
+    from .sources.logpush import read_logpush
 
 __version__ = "0.1.0"
 
@@ -81,6 +86,7 @@ __all__ = [
     "FilterPanel",
     "IncompleteLoadError",
     "InvalidParameterError",
+    "LogpushFileError",
     "MissingCredentialsError",
     "OfflineCacheMissError",
     "RateLimitError",
@@ -95,6 +101,7 @@ __all__ = [
     "activity_by_actor",
     "activity_heatmap",
     "activity_over_time",
+    "archive",
     "cache_info",
     "change_timeline",
     "clear_cache",
@@ -107,21 +114,32 @@ __all__ = [
     "plot_activity_heatmap",
     "plot_actor_summary",
     "plot_change_timeline",
+    "read_archive",
+    "read_logpush",
     "records_to_frame",
     "risky_changes",
     "rules_table",
     "sandbox",
     "set_rate_budget",
+    "sync_archive",
 ]
 
-_LAZY_MODULES = {"sandbox"}
+_LAZY_MODULES = {"sandbox", "archive"}
+# Imported on first use, so `import auditkit` stays fast: name -> (module, attribute).
+_LAZY = {
+    "FilterPanel": (".panel", "FilterPanel"),  # ipywidgets only when the panel is used
+    "read_archive": (".archive", "read_archive"),
+    "sync_archive": (".archive", "sync_archive"),
+    "read_logpush": (".sources.logpush", "read_logpush"),
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "FilterPanel":  # ipywidgets is imported only when the panel is used
-        from .panel import FilterPanel
+    if name in _LAZY:
+        import importlib
 
-        return FilterPanel
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(module, __name__), attribute)
     if name in _LAZY_MODULES:
         import importlib
 

@@ -58,12 +58,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def options_of(parser: argparse.ArgumentParser) -> dict[str, str]:
-    """``dest -> --long-option`` of a parser's options (``output`` -> ``--output``)."""
-    return {
-        a.dest: max(a.option_strings, key=len)
-        for a in parser._actions
-        if a.option_strings and a.dest != "help"
-    }
+    """``dest -> --long-option`` of a parser's options (``output`` -> ``--output``), its
+    sub-commands' included (``archive sync``'s ``--zone-name``)."""
+    out: dict[str, str] = {}
+    for a in parser._actions:
+        if isinstance(a, argparse._SubParsersAction):
+            for child in a.choices.values():
+                out.update(options_of(child))
+        elif a.option_strings and a.dest != "help":
+            out[a.dest] = max(a.option_strings, key=len)
+    return out
 
 
 def _unrecognized(extras: list[str], parser: argparse.ArgumentParser) -> str:
@@ -126,7 +130,7 @@ def parser() -> _Parser:
     Examples
     --------
     >>> sorted(parser().commands)
-    ['cache', 'demo', 'fetch', 'findings', 'sandbox']
+    ['archive', 'cache', 'demo', 'fetch', 'findings', 'logpush', 'sandbox']
     >>> parser().parse_args(["findings", "-o", "f.csv", "--since", "2026-10-01"]).since
     '2026-10-01'
     """
@@ -151,6 +155,9 @@ def parser() -> _Parser:
     findings.add_argument("-o", "--output", required=True, help="findings.csv or findings.jsonl")
     _add_load_options(findings)
 
+    _add_logpush(sub.add_parser("logpush", help="read the files a Cloudflare Logpush job wrote"))
+    _add_archive(sub.add_parser("archive", help="sync or describe a Parquet archive"))
+
     sandbox = sub.add_parser("sandbox", help="run the local Cloudflare-compatible sandbox")
     sandbox.add_argument("--port", default="8787", help="port on 127.0.0.1 (0 = any free port)")
     sandbox.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
@@ -166,6 +173,75 @@ def parser() -> _Parser:
     cache.add_argument("--cache", help="cache file (default: the user cache dir)")
     parser.commands = dict(sub.choices)
     return parser
+
+
+def _add_logpush(command: argparse.ArgumentParser) -> None:
+    """``logpush SRC -o FILE``: :func:`auditkit.read_logpush`'s arguments as options."""
+    command.add_argument("src", help="folder or URL the job writes to (s3://bucket/prefix/)")
+    command.add_argument("-o", "--output", required=True, help="out.parquet, out.csv or out.jsonl")
+    command.add_argument("--since", help="entries at or after this time (ISO 8601)")
+    command.add_argument("--before", help="entries before this time (ISO 8601)")
+    command.add_argument(
+        "--dataset",
+        default="audit_logs",
+        choices=("audit_logs", "audit_logs_v2"),
+        help="the job's dataset (default audit_logs)",
+    )
+    command.add_argument("--direction", default="desc", choices=("desc", "asc"))
+    command.add_argument(
+        "--margin",
+        default="1D",
+        help="how far an entry may precede its file's push window (default 1D; none: read all)",
+    )
+    command.add_argument(
+        "--skip-bad", action="store_true", help="leave out bad lines and files, with a warning"
+    )
+    command.add_argument("--workers", default="8", help="files read at once (1 to 32)")
+    _storage_option(command, "--storage-option", "the URL")
+    command.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+
+
+def _storage_option(command: argparse.ArgumentParser, option: str, what: str) -> None:
+    command.add_argument(
+        option,
+        action="append",
+        default=None,
+        metavar="KEY=VALUE",
+        help=f"a non-secret option of {what}'s filesystem (endpoint_url=..., "
+        "client_kwargs.region_name=...); credentials come from the environment",
+    )
+
+
+def _add_archive(command: argparse.ArgumentParser) -> None:
+    """``archive sync DEST [load options]`` and ``archive info DEST``."""
+    actions = command.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    sync = actions.add_parser(
+        "sync", help="append to the archive what it does not hold yet (from the API or Logpush)"
+    )
+    sync.add_argument("dest", help="the archive: a folder or a URL (s3://bucket/prefix/)")
+    _add_load_options(sync)
+    sync.add_argument(
+        "--overlap", default="1h", help="load again this far before the last sync (default 1h)"
+    )
+    sync.add_argument(
+        "--wait", default="0", help="seconds to wait for another sync to finish (default 0)"
+    )
+    sync.add_argument(
+        "--source", help="read a Logpush job's files there instead of the API (needs --account-id)"
+    )
+    sync.add_argument(
+        "--dataset",
+        choices=("audit_logs", "audit_logs_v2"),
+        help="with --source: the job's dataset (default audit_logs)",
+    )
+    sync.add_argument("--margin", help="with --source: the pruning margin (default 1D; none)")
+    _storage_option(sync, "--storage-option", "the archive")
+    _storage_option(sync, "--source-option", "the Logpush location")
+    info = actions.add_parser("info", help="days, rows, size, oldest and newest entry, gaps")
+    info.add_argument("dest", help="the archive: a folder or a URL")
+    _storage_option(info, "--storage-option", "the archive")
+    info.add_argument("--gaps", action="store_true", help="list the days without entries")
+    info.add_argument("--json", action="store_true", help="print it all as JSON")
 
 
 def _add_load_options(command: argparse.ArgumentParser) -> None:

@@ -9,6 +9,7 @@ source's typed rows -> clip, dedupe, sort (:mod:`._paging`) -> one typed frame
 
 from __future__ import annotations
 
+import inspect
 import os
 import sqlite3
 import warnings
@@ -48,6 +49,12 @@ __all__ = ["load_audit_logs"]
 Many = str | Sequence[str] | None
 
 ENV_OFFLINE = "AUDITKIT_OFFLINE"
+
+
+def _load_parameters() -> frozenset[str]:
+    """``load_audit_logs``'s keywords an archive load passes on (all but its own)."""
+    names = inspect.signature(load_audit_logs).parameters
+    return frozenset(n for n in names if n not in ("archive", "storage_options", "unknown"))
 
 
 def _now() -> pd.Timestamp:
@@ -103,6 +110,8 @@ def load_audit_logs(
     offline: bool | None = None,
     retry: RetryPolicy | None = None,
     workers: int = 8,
+    archive: str | os.PathLike[str] | None = None,
+    storage_options: Mapping[str, Any] | None = None,
     **unknown: Any,
 ) -> pd.DataFrame:
     """Load every matching Cloudflare audit-log entry as one typed DataFrame.
@@ -184,6 +193,15 @@ def load_audit_logs(
     workers
         Time windows fetched at once (1 to 16); with several accounts, also the
         accounts loaded at once.
+    archive, storage_options
+        A Parquet archive (:func:`auditkit.sync_archive`'s folder or fsspec URL, and
+        its fsspec options): the entries up to its last sync are read from it, what
+        is newer from the API (from an hour before that sync, for entries written
+        late), as one deduplicated frame; ``df.attrs`` adds ``archive``,
+        ``archive_rows`` and ``archive_upper_bound``. Entries that have aged out of
+        Cloudflare's retention come from the archive. A stream synced with filters
+        this load lacks is an :class:`~auditkit.errors.InvalidParameterError` naming
+        the filter (the archive would miss rows).
     **unknown
         None is taken: a misspelt keyword (``actr_email=``) is an
         :class:`~auditkit.errors.InvalidParameterError` naming it, with the
@@ -223,6 +241,13 @@ def load_audit_logs(
     {'login'}
     """
     check_keywords(unknown, load_audit_logs)
+    if archive is not None:
+        from .archive._combine import load_with_archive
+
+        given = {k: v for k, v in locals().items() if k in _PARAMETERS}
+        return load_with_archive(archive, storage_options=storage_options, **given)
+    if storage_options is not None:
+        raise InvalidParameterError("storage_options", "is for an archive: pass archive= too")
     # The filters are declared once (_query.FILTERS); the signature lists them for help().
     source = get_source(api)
     values = {**filter_values(locals()), "exclude": exclude}
@@ -559,3 +584,6 @@ PROBE_MONTHS = 3
 
 def _months_before(ts: pd.Timestamp, months: int) -> pd.Timestamp:
     return (ts - pd.DateOffset(months=months)).as_unit("us")
+
+
+_PARAMETERS = _load_parameters()

@@ -45,10 +45,14 @@ class Progress:
     enabled
         ``None`` (auto), ``True`` or ``False``.
     total
-        Number of time windows in the load.
+        Number of time windows in the load (or of what ``unit`` names: files, partitions).
+    desc, unit
+        The bar's label and what it counts.
     """
 
-    def __init__(self, enabled: bool | None, total: int, desc: str = "audit logs") -> None:
+    def __init__(
+        self, enabled: bool | None, total: int, desc: str = "audit logs", unit: str = "window"
+    ) -> None:
         check_progress(enabled)
         self.entries = 0
         self._bar: Any = None
@@ -59,7 +63,7 @@ class Progress:
         self._bar = tqdm(
             total=total,
             desc=desc,
-            unit="window",
+            unit=unit,
             delay=0 if enabled else 0.5,
             leave=bool(enabled),
             file=sys.stderr,

@@ -39,9 +39,11 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     --------
     >>> plural(1, "request"), plural(0, "request"), plural(2, "person", "people")
     ('1 request', '0 requests', '2 people')
+    >>> plural(3853, "entry", "entries")
+    '3,853 entries'
     """
     word = singular if count == 1 else (plural_form or singular + "s")
-    return f"{count} {word}"
+    return f"{count:,} {word}"
 
 
 def close_matches(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:

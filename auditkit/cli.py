@@ -1,4 +1,4 @@
-"""The ``auditkit`` command: fetch, findings, sandbox, demo, cache.
+"""The ``auditkit`` command: fetch, findings, logpush, archive, sandbox, demo, cache.
 
 Credentials come from the environment only (``CLOUDFLARE_API_TOKEN``, or
 ``CLOUDFLARE_EMAIL`` + ``CLOUDFLARE_API_KEY``): a secret on a command line ends
@@ -18,6 +18,10 @@ Shell::
     auditkit findings --since 2026-10-01 -o findings.csv
     auditkit fetch --api v2 --account-id '*' --resource-product dns --resource-product waf \
         --exclude actor_context=dash --since 2026-10-01 -o dns-waf.parquet
+    auditkit logpush s3://logpush-bucket/audit/ --since 2026-11-01 -o november.parquet \
+        --storage-option endpoint_url=https://ACCOUNT.r2.cloudflarestorage.com
+    auditkit archive sync audit-archive/ --api v2 --account-id '*'
+    auditkit archive info audit-archive/
     auditkit sandbox --port 8787
     auditkit demo --out demo-output
     auditkit cache info
@@ -33,6 +37,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ._clifiles import cmd_archive, cmd_logpush
 from ._cliparse import message_of, options_of, parser
 from ._query import FILTERS
 from ._suggest import plural
@@ -91,14 +96,9 @@ def _output(value: str, formats: tuple[str, ...]) -> Path:
     return out
 
 
-def _load(args: argparse.Namespace) -> Any:
-    """The load ``fetch`` and ``findings`` share: their options -> ``load_audit_logs``.
-
-    A load that returns nothing while a filter value is one auditkit has never seen
-    says so on stderr (:func:`auditkit._vocabulary.empty_load_hints`).
-    """
-    from ._load import load_audit_logs
-
+def load_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """The load options ``fetch``, ``findings`` and ``archive sync`` share, as the keywords
+    of :func:`auditkit.load_audit_logs`."""
     if args.no_cache and args.cache:
         raise InvalidParameterError("--no-cache", "cannot be combined with --cache")
     filters = {f.name: _one_or_list(getattr(args, f.name)) for f in FILTERS}
@@ -113,7 +113,7 @@ def _load(args: argparse.Namespace) -> Any:
             raise InvalidParameterError(
                 f.name, f"takes one value with --api v1 (given {len(given)}); v2 takes several"
             )
-    df = load_audit_logs(
+    return dict(
         **filters,
         exclude=_exclusions(args.exclude),
         skip_unreadable=args.skip_unreadable,
@@ -124,8 +124,20 @@ def _load(args: argparse.Namespace) -> Any:
         progress=False if args.quiet else None,
         offline=True if args.offline else None,
     )
+
+
+def _load(args: argparse.Namespace) -> Any:
+    """The load ``fetch`` and ``findings`` share: their options -> ``load_audit_logs``.
+
+    A load that returns nothing while a filter value is one auditkit has never seen
+    says so on stderr (:func:`auditkit._vocabulary.empty_load_hints`).
+    """
+    from ._load import load_audit_logs
+
+    kwargs = load_kwargs(args)
+    df = load_audit_logs(**kwargs)
     if len(df) == 0:
-        _hint_unseen(args.command, filters, df.attrs.get("cache"))
+        _hint_unseen(args.command, {f.name: kwargs[f.name] for f in FILTERS}, df.attrs.get("cache"))
     return df
 
 
@@ -278,25 +290,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = {
         "fetch": _cmd_fetch,
         "findings": _cmd_findings,
+        "logpush": cmd_logpush,
+        "archive": cmd_archive,
         "sandbox": _cmd_sandbox,
         "demo": _cmd_demo,
         "cache": _cmd_cache,
     }
+    named = " ".join([args.command, *([args.action] if args.command == "archive" else [])])
     try:
         return handler[args.command](args)
     except InvalidParameterError as exc:
         message = message_of(exc, options_of(command_line.commands[args.command]))
-        print(f"auditkit {args.command}: error: {message}", file=sys.stderr)
+        print(f"auditkit {named}: error: {message}", file=sys.stderr)
         return 2
     except AuditKitError as exc:
-        print(f"auditkit {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"auditkit {named}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # disk full, permissions...: one line, no traceback
         where = f": {exc.filename}" if exc.filename else ""
-        print(f"auditkit {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        print(f"auditkit {named}: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 1
     except sqlite3.Error as exc:  # pragma: no cover - the cache layer raises CacheError
-        print(f"auditkit {args.command}: error: cache: {exc}", file=sys.stderr)
+        print(f"auditkit {named}: error: cache: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -10,6 +10,7 @@ Everything auditkit raises on purpose derives from :class:`AuditKitError`::
     ├── IncompleteLoadError                        a load could not be completed safely
     ├── CacheError                                 the cache file cannot be used
     ├── StorageError                               a folder or bucket cannot be read or written
+    │   └── LogpushFileError                       a Logpush file is damaged (names file, line)
     ├── ArchiveError                               an archive is damaged, foreign or busy
     │   └── ArchiveBusyError                       another sync holds the archive
     └── APIError                                   Cloudflare answered with an error
@@ -41,6 +42,7 @@ __all__ = [
     "CacheError",
     "IncompleteLoadError",
     "InvalidParameterError",
+    "LogpushFileError",
     "MissingCredentialsError",
     "OfflineCacheMissError",
     "RateLimitError",
@@ -103,6 +105,24 @@ class StorageError(AuditKitError):
     is not installed. The message names the location without any credential
     (``storage_options`` never appear in it).
     """
+
+
+class LogpushFileError(StorageError):
+    """A Logpush file cannot be read whole: bad gzip, a bad line, a record without id or time.
+
+    Attributes
+    ----------
+    path
+        The file, as shown (its location's URL without credentials).
+    line
+        The 1-based line (of the decompressed text), or ``None`` for the whole file.
+    """
+
+    def __init__(self, path: str, reason: str, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        where = f"{path}: line {line}" if line is not None else path
+        super().__init__(f"{where}: {reason}")
 
 
 class ArchiveError(AuditKitError):

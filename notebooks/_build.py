@@ -1,4 +1,4 @@
-"""Write ``quickstart.ipynb``, ``investigate.ipynb`` and ``investigate_v2.ipynb`` from the cells below.
+"""Write the notebooks (``quickstart``, ``investigate``, ``investigate_v2``, ``archive``) from the cells below.
 
 The notebooks are committed without outputs; edit them here and run::
 
@@ -381,6 +381,139 @@ auditkit.plot_activity(df, freq="W", by="actor_email");""",
     ("code", STOP),
 ]
 
+ARCHIVE = [
+    (
+        "md",
+        """\
+# Keeping history: the Parquet archive and Logpush files
+
+Cloudflare keeps audit logs for 18 months. `auditkit.sync_archive` keeps them for good, as
+plain Parquet in a folder or a bucket you own; `auditkit.read_archive` reads them back as the
+frame `load_audit_logs` gives; `auditkit.read_logpush` reads the files a Logpush job wrote.
+The layout, the manifest and the guarantees are in `docs/archive.md` and `docs/logpush.md`.
+
+This notebook runs as is: with `CLOUDFLARE_API_TOKEN` set it archives your account into
+`audit-archive/` beside the notebook; without it, it archives the bundled **sandbox**.""",
+    ),
+    ("code", IMPORTS.format(extra="")),
+    ("md", "## Sync: run it daily, it appends only what is new"),
+    (
+        "code",
+        """\
+if os.environ.get("CLOUDFLARE_API_TOKEN"):
+    sb, where = None, {"account_id": os.environ.get("CLOUDFLARE_ACCOUNT_ID")}
+else:
+    sb = auditkit.sandbox.start()
+    where = {"base_url": sb.base_url, "token": sb.token, "account_id": sb.account_id}
+    where["cache"] = False  # a sandbox's pages need no cache
+
+first = auditkit.sync_archive("audit-archive/", progress=False, **where)
+print(first)""",
+    ),
+    (
+        "md",
+        """\
+A second run loads only from the last sync's watermark (minus an hour of overlap, for
+entries Cloudflare writes late) and stores no id twice:""",
+    ),
+    (
+        "code",
+        """\
+again = auditkit.sync_archive("audit-archive/", progress=False, **where)
+print(again)""",
+    ),
+    ("md", "What the archive holds, per stream (API and account), from its manifest alone:"),
+    (
+        "code",
+        """\
+held = auditkit.archive.info("audit-archive/")
+pd.DataFrame([vars(s) for s in held.streams])[
+    ["api", "account", "rows", "days", "oldest", "newest", "watermark"]
+]""",
+    ),
+    ("md", "The files on disk: hive partitions by API, account and UTC day."),
+    (
+        "code",
+        """\
+from pathlib import Path
+
+files = sorted(Path("audit-archive").rglob("*.parquet"))
+print(f"{len(files)} files, e.g.", *[str(p) for p in files[-3:]], sep="\\n  ")""",
+    ),
+    ("md", "## Read: the same typed frame, filters pushed down to Parquet"),
+    (
+        "code",
+        """\
+since = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=60)
+recent = auditkit.read_archive("audit-archive/", since=since)
+kept = recent["actor_email"].dtype, recent["metadata"].dtype
+print(f"{len(recent):,} entries in the last 60 days; dtypes kept:", *kept)
+risky = recent.audit.risky_changes()
+risky[risky["severity"] == "high"][["when", "actor", "rule", "zone_name"]].tail()""",
+    ),
+    (
+        "md",
+        """\
+`load_audit_logs(..., archive=...)` combines both: the archive for the past, the API for
+what is newer than the archive's last sync.""",
+    ),
+    (
+        "code",
+        """\
+combined = auditkit.load_audit_logs(archive="audit-archive/", progress=False, **where)
+print(f"{len(combined):,} entries: {combined.attrs['archive_rows']:,} from the archive")""",
+    ),
+    (
+        "md",
+        """\
+## Other engines read it as it is
+
+DuckDB, Spark, Trino and Athena read the Parquet files directly (`docs/archive.md`). With
+DuckDB installed (`pip install duckdb`):""",
+    ),
+    (
+        "code",
+        """\
+import importlib.util
+
+if importlib.util.find_spec("duckdb"):
+    import duckdb
+
+    top = duckdb.sql(
+        "SELECT actor_email, count(*) AS entries FROM read_parquet("
+        "'audit-archive/api=v1/**/*.parquet', hive_partitioning = true) "
+        "GROUP BY ALL ORDER BY entries DESC LIMIT 5"
+    ).df()
+    print(top.to_string(index=False))
+else:
+    print("duckdb is not installed")""",
+    ),
+    (
+        "md",
+        """\
+## Logpush files
+
+A Logpush job of the `audit_logs` dataset writes gzip NDJSON files into `YYYYMMDD/`
+folders. The sandbox writes its own entries that way, so the reader can be tried here;
+point `read_logpush` at your job's bucket (`s3://...`) for real files.""",
+    ),
+    (
+        "code",
+        """\
+if sb is not None:
+    auditkit.sandbox.write_logpush("logpush/", sb.records, when_format="unixnano")
+    pushed = auditkit.read_logpush("logpush/", since="2026-10-01", progress=False)
+    print(f"{len(pushed):,} entries from {pushed.attrs['files']} files")
+    # The same entries as the account's API logs, so syncing them into the account's
+    # stream adds only what the archive lacks: nothing here.
+    added = auditkit.sync_archive(
+        "audit-archive/", source="logpush/", account_id=sb.account_id, progress=False
+    )
+    print(added)""",
+    ),
+    ("code", STOP),
+]
+
 
 def build(cells: list[tuple[str, str]], name: str) -> nbformat.NotebookNode:
     nb = new_notebook()
@@ -400,6 +533,7 @@ NOTEBOOKS = {
     "quickstart": QUICKSTART,
     "investigate": INVESTIGATE,
     "investigate_v2": INVESTIGATE_V2,
+    "archive": ARCHIVE,
 }
 
 

@@ -230,7 +230,7 @@ def test_a_misspelt_keyword_names_it_with_a_suggestion_before_any_request(sb: An
          "--actor-token-name, --actor-type"),
         (["fecth", "-o", "s3cr3t-xyz"],
          "auditkit: error: argument command: invalid choice (choose from fetch, findings, "
-         "sandbox, demo, cache); did you mean fetch?"),
+         "logpush, archive, sandbox, demo, cache); did you mean fetch?"),
     ],
 )  # fmt: skip
 def test_command_line_errors_suggest_and_never_echo_values(

@@ -14,7 +14,7 @@ def test_demo_prints_summary_and_writes_every_chart(tmp_path: Path, capsys: Any)
     assert main(["demo", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     n = len(generate_records(seed=0))
-    assert f"loaded {n} entries" in text
+    assert f"loaded {n:,} entries" in text
     assert "loaded again" in text and "pages from cache" in text
     for title in ("Activity by actor", "Risky changes (", "New IPs after a 7-day warm-up"):
         assert title in text

@@ -281,3 +281,61 @@ def test_csv_with_a_bad_boolean_is_refused(tmp_path: Path) -> None:
     path.write_text("id,action_result\na,yes\n")
     with pytest.raises(InvalidParameterError, match="action_result"):
         read_frame(path)
+
+
+# ------------------------------------------------------------------ Parquet: one dataset
+
+
+def test_parquet_dictionaries_have_32_bit_indices_and_files_read_as_one_dataset(
+    loaded: pd.DataFrame, tmp_path: Path
+) -> None:
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    few = loaded.iloc[:5].copy()
+    few["actor_ip"] = few["actor_ip"].cat.remove_unused_categories()
+    many = loaded.copy()
+    extra = [f"2001:db8::{i:x}" for i in range(200)]
+    many["actor_ip"] = many["actor_ip"].cat.add_categories(extra)
+    # pandas' codes: as narrow as the categories allow, so two widths
+    assert (few["actor_ip"].cat.codes.dtype, many["actor_ip"].cat.codes.dtype) == ("int8", "int16")
+    (tmp_path / "d").mkdir()
+    write_frame(few, tmp_path / "d" / "a.parquet")
+    write_frame(many, tmp_path / "d" / "b.parquet")
+    for name in ("a", "b"):
+        schema = pq.read_schema(tmp_path / "d" / f"{name}.parquet")
+        kinds = {f.name: f.type.index_type for f in schema if pa.types.is_dictionary(f.type)}
+        assert set(kinds) >= {"actor_ip", "action_type", "metadata", "old_value_json"}
+        assert {str(k) for k in kinds.values()} == {"int32"}
+    table = ds.dataset(str(tmp_path / "d"), format="parquet").to_table()
+    assert table.num_rows == len(few) + len(many)
+    assert table.column("actor_ip").to_pylist()[:5] == few["actor_ip"].tolist()
+
+
+def test_parquet_of_a_slice_stores_only_its_json_texts_and_keeps_its_categories(
+    loaded: pd.DataFrame, tmp_path: Path
+) -> None:
+    import io
+
+    import pyarrow.parquet as pq
+
+    from auditkit.frame._parquet import write_parquet
+
+    part = loaded.iloc[:20]
+    assert len(part["metadata"].array.texts) > part["metadata"].astype("string").nunique()
+    path = write_frame(part, tmp_path / "part.parquet")
+    table = pq.read_table(path)
+    stored = table.column("metadata").chunk(0).dictionary.to_pylist()
+    assert sorted(stored) == sorted(set(part["metadata"].astype("string").dropna()))
+    # the categories are written whole: the slice reads back exactly
+    assert len(table.column("actor_ip").chunk(0).dictionary) == len(part["actor_ip"].cat.categories)
+    pd.testing.assert_frame_equal(read_frame(path), part)
+    # compact (the archive's files): only the values rows hold
+    buf = io.BytesIO()
+    write_parquet(part, buf, compact=True)
+    small = pq.read_table(buf)
+    assert set(small.column("actor_ip").chunk(0).dictionary.to_pylist()) == set(
+        part["actor_ip"].dropna().astype(str)
+    )
+    assert buf.tell() < path.stat().st_size

@@ -89,7 +89,26 @@ def test_investigate_v2_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert sum("image/png" in o.get("data", {}) for o in outputs) >= 1
 
 
-@pytest.mark.parametrize("name", ["quickstart", "investigate", "investigate_v2"])
+def test_archive_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nb, seconds = _execute("archive", tmp_path, monkeypatch)
+    assert seconds < 60, f"archive took {seconds:.1f} s"
+    outputs = _outputs(nb)
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    text = _text(nb)
+    from auditkit.archive import info, read_archive
+
+    held = info(tmp_path / "audit-archive")
+    # The Logpush sync at the end adds nothing (the same entries), so the first sync
+    # added everything the archive holds.
+    assert f"archived {held.rows:,} new entries on {held.days} days" in text
+    assert "archived 0 new entries on 0 days (0 files, 0 bytes)" in text  # the second sync
+    assert text.count("archived 0 new entries") == 2  # and the Logpush sync
+    assert "tom@example.org" in text  # DuckDB's top actors, and the incident week's findings
+    assert f"{len(read_archive(tmp_path / 'audit-archive')):,} entries: " in text
+    assert not list((tmp_path / "audit-archive").rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("name", ["quickstart", "investigate", "investigate_v2", "archive"])
 def test_committed_without_outputs(name: str) -> None:
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     nbformat.validate(nb)
@@ -100,7 +119,7 @@ def test_committed_without_outputs(name: str) -> None:
     assert nb.metadata["kernelspec"]["name"] == "python3"
 
 
-@pytest.mark.parametrize("name", ["quickstart", "investigate", "investigate_v2"])
+@pytest.mark.parametrize("name", ["quickstart", "investigate", "investigate_v2", "archive"])
 def test_notebooks_match_their_generator(name: str) -> None:
     spec = importlib.util.spec_from_file_location("_nb_build", NOTEBOOKS / "_build.py")
     build = importlib.util.module_from_spec(spec)

@@ -230,6 +230,33 @@ TABLE: dict[str, list[Case]] = {
     "export_audit_logs": [
         Case({"since": "bogus", **NOWHERE}, "since", args=("unused.csv",)),
     ],
+    "sync_archive": [
+        Case({"overlap": "soon", **NOWHERE}, "overlap", args=("unused-archive",)),
+        Case({"wait": -1, **NOWHERE}, "wait", args=("unused-archive",)),
+        Case({"since": "bogus", **NOWHERE}, "since", args=("unused-archive",)),
+        Case({"actr_email": "x", **NOWHERE}, "actr_email", args=("unused-archive",)),
+        Case({**NOWHERE}, "dest", args=(3,)),
+        Case({"source": ".", **NOWHERE}, "account_id", args=("unused-archive",)),
+        Case({"source": ".", "account_id": "a", "dataset": "x"}, "dataset", args=("unused",)),
+    ],
+    "read_archive": [
+        Case({}, "src", args=(3,)),
+        Case({"actr_email": "x"}, "actr_email", args=("unused",)),
+    ],
+    "read_logpush": [
+        Case({}, "src", (3,)),
+        Case({}, "src", ("nope://bucket/audit",)),
+        Case({"dataset": "audit_log"}, "dataset", (".",)),
+        Case({"direction": "up"}, "direction", (".",)),
+        Case({"since": "garbage"}, "since", (".",)),
+        Case({"since": "2026-11-02", "before": "2026-11-01"}, "since", (".",)),
+        Case({"margin": "soon"}, "margin", (".",)),
+        Case({"skip_bad": 1}, "skip_bad", (".",)),
+        Case({"workers": 0}, "workers", (".",)),
+        Case({"progress": "yes"}, "progress", (".",)),
+        Case({"storage_options": ["k"]}, "storage_options", (".",)),
+        Case({"sinse": "2026-11-01"}, "sinse", (".",)),
+    ],
 }
 
 #: Public callables that take no argument (nothing to get wrong) or are tested elsewhere.

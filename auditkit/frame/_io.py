@@ -10,6 +10,11 @@ One set of rules for every writer (the CLI's ``fetch -o``, the panel's CSV expor
   JSON lines (a line is then plain JSON: ``jq .metadata.zone_name`` works), and
   dictionary-encoded text in Parquet tagged ``json`` in the pandas metadata,
   so ``pd.read_parquet`` (with auditkit imported) gives the ``json`` dtype back.
+- In Parquet every dictionary-encoded column (categories, JSON) has 32-bit indices,
+  so files of different frames read as one dataset, and a JSON column stores the
+  texts its rows hold (a slice of a frame does not carry the whole frame's texts).
+  Categories are written whole (a filtered frame reads back with its categories);
+  :func:`write_parquet` with ``compact=True`` writes only the values rows hold.
 - Missing values are empty fields in CSV and ``null`` in JSON lines. CSV has no
   way to tell an empty string from a missing value: an empty field reads back
   as missing (which is what the loader makes of ``""`` anyway, so a loaded frame
@@ -48,7 +53,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-import pyarrow.parquet as pq
 
 from ..errors import InvalidParameterError
 from ._chunk import (
@@ -61,6 +65,7 @@ from ._chunk import (
 from ._dictionary import categorical as _categorical
 from ._json import JSONArray
 from ._jsoncolumn import is_json_column, json_texts
+from ._parquet import write_parquet
 from ._records import empty_frame
 from ._schema import INTEGER_DTYPE, STRING_DTYPE, V1, Column, Schema
 from ._schema_v2 import V2
@@ -188,19 +193,10 @@ def _write_jsonl(df: pd.DataFrame, handle: IO[bytes]) -> None:
         handle.write(encoder.encode_lines([dict(zip(names, row, strict=True)) for row in rows]))
 
 
-def _write_parquet(df: pd.DataFrame, handle: IO[bytes]) -> None:
-    frame = df.copy(deep=False)
-    frame.attrs = {}
-    # JSON columns go through JSONArray.__arrow_array__ (dictionary-encoded text) and
-    # are tagged "json" in the pandas metadata, which pandas reads back as the json dtype.
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    pq.write_table(table, handle)
-
-
 _WRITERS: dict[Format, Callable[[pd.DataFrame, IO[bytes]], None]] = {
     "csv": lambda df, handle: _csv_frame(df).to_csv(handle, index=False, lineterminator="\n"),
     "jsonl": _write_jsonl,
-    "parquet": _write_parquet,
+    "parquet": write_parquet,
 }
 
 

@@ -75,6 +75,7 @@ Examples
 from auditkit.sandbox._auth import DEFAULT_API_KEY, DEFAULT_EMAIL, DEFAULT_TOKEN
 from auditkit.sandbox._data import generate_records
 from auditkit.sandbox._faults import SandboxFaults
+from auditkit.sandbox._logpush import write_logpush
 from auditkit.sandbox._server import RequestLog, Sandbox, start
 from auditkit.sandbox._v1 import CSV_COLUMNS
 from auditkit.sandbox._v2 import PRODUCT_CATEGORIES
@@ -97,4 +98,5 @@ __all__ = [
     "generate_v2_records",
     "start",
     "v2_records_from_v1",
+    "write_logpush",
 ]
