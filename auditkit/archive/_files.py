@@ -34,9 +34,7 @@ def _wrapped(loc: Location, what: str) -> Iterator[None]:
         yield
     except StorageError:
         raise
-    except (OSError, ValueError, RuntimeError) as exc:
-        raise storage_error(loc, what, exc) from None
-    except Exception as exc:  # botocore, aiohttp, gcsfs...: never a credential in the message
+    except Exception as exc:  # OSError, botocore, aiohttp, gcsfs...: never a credential shown
         raise storage_error(loc, what, exc) from None
 
 
@@ -75,16 +73,22 @@ def write_file(loc: Location, rel: str, write: Callable[[IO[bytes]], None]) -> i
     with _wrapped(loc, f"cannot write {rel} in"):
         if loc.is_local:
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                write(handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-                return handle.tell()
+            return _write_local(path, write)
         with loc.fs.open(path, "wb") as remote:
             write(remote)
             size: int = remote.tell()
         return size
+
+
+def _write_local(path: str, write: Callable[[IO[bytes]], object]) -> int:
+    """Create the local file ``path`` (mode ``0600``, no link followed) with what ``write``
+    writes, fsynced; its size."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        write(handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+        return handle.tell()
 
 
 def put_atomic(loc: Location, rel: str, data: bytes) -> None:
@@ -94,12 +98,8 @@ def put_atomic(loc: Location, rel: str, data: bytes) -> None:
         if loc.is_local:
             os.makedirs(loc.root, exist_ok=True)
             tmp = f"{path}.{os.getpid()}.tmp"
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
             try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
+                _write_local(tmp, lambda handle: handle.write(data))
                 os.replace(tmp, path)
             except BaseException:
                 with contextlib.suppress(OSError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -15,9 +15,11 @@ from .._query import to_utc
 from .._suggest import check_keywords
 from ..errors import InvalidParameterError
 from ..sources import get_source
+from ..storage import open_location
 from ._logpush import LOGPUSH_KEYWORDS, logpush_api, logpush_producer
 from ._sync import (
     DEFAULT_OVERLAP,
+    Producer,
     SyncResult,
     check_overlap,
     check_wait,
@@ -124,47 +126,79 @@ def sync_archive(
     >>> first.rows, again.rows
     (3853, 0)
     """
+    since_ts = None if since is None else to_utc(since, "since")
+    overlap_td = check_overlap(overlap)
+    wait_s = check_wait(wait)
+    check_progress(progress)
     if source is not None:
-        return _sync_logpush(
-            dest,
+        plan = _logpush_plan(
             source,
             dataset,
             account_id,
             organization_id,
             api,
             since,
-            storage_options,
             source_options,
-            overlap,
-            wait,
             progress,
             load_args,
         )
-    if source_options is not None or dataset != "audit_logs":
-        name = "source_options" if source_options is not None else "dataset"
-        raise InvalidParameterError(name, "is for a Logpush source: pass source= too")
+    else:
+        if source_options is not None or dataset != "audit_logs":
+            name = "source_options" if source_options is not None else "dataset"
+            raise InvalidParameterError(name, "is for a Logpush source: pass source= too")
+        plan = _api_plan(api, account_id, organization_id, since, progress, load_args)
+    loc = open_location(dest, storage_options, param="dest")
+    result = sync_frames(
+        loc,
+        plan.api,
+        plan.scope,
+        plan.filters,
+        plan.produce,
+        single=plan.single,
+        since=since_ts,
+        overlap=overlap_td,
+        wait=wait_s,
+        progress=progress,
+    )
+    print_result(result, loc, progress)
+    return result
+
+
+class _Plan(NamedTuple):
+    """What a sync reads: the stream's API, the producer's scope, the one stream's key
+    (``None``: several accounts), the filters recorded, and the producer."""
+
+    api: str
+    scope: str | list[str] | None
+    single: str | None
+    filters: dict[str, Any]
+    produce: Producer
+
+
+def _api_plan(
+    api: str,
+    account_id: Any,
+    organization_id: Any,
+    since: Any,
+    progress: bool | None,
+    load_args: dict[str, Any],
+) -> _Plan:
+    """A sync from the API: :func:`auditkit.load_audit_logs` is the producer."""
     taken = inspect.signature(load_audit_logs).parameters
     check_keywords({k: v for k, v in load_args.items() if k not in taken}, sync_archive)
     for name in ("direction", "id"):
         if name in load_args:
             raise InvalidParameterError(name, "is not a keyword of sync_archive (a sync keeps all)")
-    api_source = get_source(api)
-    since_ts = None if since is None else to_utc(since, "since")
+    name = get_source(api).name
     filters = recorded_filters(
-        api_source.name,
+        name,
         {**load_args, "since": since, "account_id": account_id, "organization_id": organization_id},
     )
-    overlap_td = check_overlap(overlap)
-    wait_s = check_wait(wait)
-    check_progress(progress)
-    from ._sync import open_dest
-
-    loc = open_dest(dest, storage_options)
-    scope, single = stream_of(api_source.name, account_id, organization_id)
+    scope, single = stream_of(name, account_id, organization_id)
 
     def produce(start: pd.Timestamp | None, accounts: str | list[str] | None) -> pd.DataFrame:
         return load_audit_logs(
-            api=api_source.name,
+            api=name,
             since=start,
             account_id=accounts,
             organization_id=organization_id,
@@ -172,36 +206,21 @@ def sync_archive(
             **load_args,
         )
 
-    return _run(
-        loc,
-        api_source.name,
-        scope,
-        filters,
-        produce,
-        single,
-        since_ts,
-        overlap_td,
-        wait_s,
-        progress,
-    )
+    return _Plan(name, scope, single, filters, produce)
 
 
-def _sync_logpush(
-    dest: str | os.PathLike[str],
+def _logpush_plan(
     source: str | os.PathLike[str],
     dataset: Any,
     account_id: Any,
     organization_id: Any,
     api: str,
     since: Any,
-    storage_options: Mapping[str, Any] | None,
     source_options: Mapping[str, Any] | None,
-    overlap: Any,
-    wait: Any,
     progress: bool | None,
     options: dict[str, Any],
-) -> SyncResult:
-    """``sync_archive(dest, source=...)``: the same sync, its producer the Logpush reader."""
+) -> _Plan:
+    """``sync_archive(dest, source=...)``: the Logpush reader is the producer."""
     stream_api = logpush_api(dataset, api, account_id, organization_id)
     extra = {k: v for k, v in options.items() if k not in LOGPUSH_KEYWORDS}
     check_keywords(
@@ -213,20 +232,13 @@ def _sync_logpush(
             next(iter(extra)),
             "is not taken with source= (Logpush files are synced whole: no filter, no token)",
         )
-    since_ts = None if since is None else to_utc(since, "since")
     if options.get("before") is not None:
         to_utc(options["before"], "before")
     filters = recorded_filters(stream_api, {"since": since, "account_id": account_id})
-    overlap_td = check_overlap(overlap)
-    wait_s = check_wait(wait)
-    check_progress(progress)
     if source_options is not None and not isinstance(source_options, Mapping):
         raise InvalidParameterError(
             "source_options", f"expected a mapping, got {type(source_options).__name__}"
         )
-    from ._sync import open_dest
-
-    loc = open_dest(dest, storage_options)
     produce = logpush_producer(
         source,
         dataset=dataset,
@@ -235,44 +247,4 @@ def _sync_logpush(
         progress=progress,
         options={k: v for k, v in options.items() if k in LOGPUSH_KEYWORDS},
     )
-    return _run(
-        loc,
-        stream_api,
-        account_id,
-        filters,
-        produce,
-        account_id,
-        since_ts,
-        overlap_td,
-        wait_s,
-        progress,
-    )
-
-
-def _run(
-    loc: Any,
-    api: str,
-    scope: Any,
-    filters: dict[str, Any],
-    produce: Any,
-    single: str | None,
-    since: pd.Timestamp | None,
-    overlap: pd.Timedelta,
-    wait: float,
-    progress: bool | None,
-) -> SyncResult:
-    """The sync of either producer, and its one-line summary."""
-    result = sync_frames(
-        loc,
-        api,
-        scope,
-        filters,
-        produce,
-        single=single,
-        since=since,
-        overlap=overlap,
-        wait=wait,
-        progress=progress,
-    )
-    print_result(result, loc, progress)
-    return result
+    return _Plan(stream_api, account_id, account_id, filters, produce)
