@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ._query import FILTER_NAMES
 from ._suggest import plural
 from .errors import InvalidParameterError
 
@@ -112,10 +113,9 @@ def cmd_archive(args: argparse.Namespace) -> int:
     from .cli import load_kwargs
 
     kwargs = load_kwargs(args)
-    for name in ("direction", "id"):  # a sync keeps every entry, in the archive's order
-        if name == "id" and kwargs.get("id") is not None:
-            raise InvalidParameterError("--id", "a sync keeps every entry: no --id")
-        kwargs.pop(name, None)
+    if kwargs.pop("id", None) is not None:
+        raise InvalidParameterError("--id", "a sync keeps every entry: no --id")
+    kwargs.pop("direction", None)  # a sync keeps every entry, in the archive's order
     since = kwargs.pop("since", None)
     progress = kwargs.pop("progress")
     common: dict[str, Any] = dict(
@@ -127,22 +127,37 @@ def cmd_archive(args: argparse.Namespace) -> int:
     )
     source_options = storage_options(args.source_option, "--source-option")
     if args.source is None:
-        given = {"--source-option": args.source_option, "--dataset": args.dataset}
-        for option, value in {**given, "--margin": args.margin}.items():
+        logpush_only = {
+            "--source-option": args.source_option,
+            "--dataset": args.dataset,
+            "--margin": args.margin,
+        }
+        for option, value in logpush_only.items():
             if value is not None:
                 raise InvalidParameterError(option, "is for a Logpush source: give --source too")
         result = sync_archive(args.dest, **common, **kwargs)
     else:
-        logpush = dict(
+        # Filters given with --source go to sync_archive, which refuses them by name.
+        given = {
+            k: v
+            for k, v in kwargs.items()
+            if k in FILTER_NAMES and k not in ("account_id", "before") and v not in (None, False)
+        }
+        if kwargs.get("exclude"):
+            given["exclude"] = kwargs["exclude"]
+        if kwargs.get("before") is not None:
+            given["before"] = kwargs["before"]
+        result = sync_archive(
+            args.dest,
+            **common,
+            **given,
             source=args.source,
             dataset=args.dataset or "audit_logs",
             source_options=source_options,
             account_id=kwargs.get("account_id"),
+            api=kwargs.get("api", "v1"),
             margin=_margin(args.margin or "1D"),
         )
-        if kwargs.get("before") is not None:
-            logpush["before"] = kwargs["before"]
-        result = sync_archive(args.dest, **common, **logpush)
     if progress is False:
         return 0
     per_stream = ", ".join(f"{k}: {v:,}" for k, v in result.streams.items())

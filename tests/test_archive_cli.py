@@ -111,3 +111,11 @@ def test_a_filter_other_than_the_streams_is_refused_by_option_name(
 def test_info_of_a_folder_that_is_no_archive(tmp_path: Path, capsys: Any) -> None:
     assert main(["archive", "info", str(tmp_path)]) == 1
     assert capsys.readouterr().err.startswith("auditkit archive info: ArchiveError: ")
+
+
+def test_a_filter_with_a_logpush_source_is_refused_not_ignored(tmp_path: Path, capsys: Any) -> None:
+    argv = ["archive", "sync", str(tmp_path / "a"), "--source", str(tmp_path), "--account-id"]
+    assert main([*argv, "abc", "--zone-name", "example.com"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("auditkit archive sync: error: --zone-name: is not taken with source=")
+    assert not (tmp_path / "a").exists()
