@@ -28,7 +28,8 @@ from ._query import MAX_PER_PAGE, TimeLike, filter_values
 from ._suggest import check_keywords
 from ._windows import SETTLE, Window, month_start, plan_windows, retention_floor
 from .errors import AuthenticationError, CacheError, InvalidParameterError
-from .frame._chunk import RELEASE_BYTES, Chunk, frame_of_taken, release_unused
+from .frame._chunk import Chunk, frame_of_taken
+from .frame._memory import RELEASE_BYTES, load_pool, release_unused
 from .frame._schema import Schema, with_account
 from .http import (
     ApiClient,
@@ -286,35 +287,38 @@ def load_audit_logs(
         now=now,
         upper=now if query.before is None else min(query.before, now),
     )
-    skipped: list[str] = []
-    if accounts is None:
-        parts, stats, windows = _fetch_once_more(load, cache_path)
-    else:
-        if not accounts:  # "*"
-            if offline:
-                raise InvalidParameterError(
-                    "account_id", "'*' lists the accounts online; offline, give their ids"
-                )
-            accounts = _listed_accounts(load)
-            if not accounts:
-                raise AuthenticationError(
-                    "account_id='*': GET /accounts lists no account for this credential "
-                    "(listing needs the Account Settings Read permission); give account ids"
-                )
-        parts, stats, windows, skipped = _fetch_accounts(
-            load, values, per_page, accounts, cache_path, skip_unreadable
-        )
-    # Windows are planned oldest first and pages come newest first: newest window first
-    # makes a default (newest-first) load arrive in order, so _finish need not copy it.
-    ordered = parts[::-1] if query.direction == "desc" else parts
-    del parts
-    schema = source.schema if accounts is None else with_account(source.schema)
-    whole = Chunk.concat(ordered, schema)
-    del ordered  # from here on `held` holds the rows: the frame frees them as it grows
-    held = [_finish(whole, query, load.upper)]
-    del whole
-    release_unused(in_use_over=RELEASE_BYTES)  # _finish's transient work
-    frame = frame_of_taken(held, schema)
+    # The system allocator for the load's Arrow memory (frame._memory: mimalloc keeps what
+    # the worker threads free).
+    with load_pool():
+        skipped: list[str] = []
+        if accounts is None:
+            parts, stats, windows = _fetch_once_more(load, cache_path)
+        else:
+            if not accounts:  # "*"
+                if offline:
+                    raise InvalidParameterError(
+                        "account_id", "'*' lists the accounts online; offline, give their ids"
+                    )
+                accounts = _listed_accounts(load)
+                if not accounts:
+                    raise AuthenticationError(
+                        "account_id='*': GET /accounts lists no account for this credential "
+                        "(listing needs the Account Settings Read permission); give account ids"
+                    )
+            parts, stats, windows, skipped = _fetch_accounts(
+                load, values, per_page, accounts, cache_path, skip_unreadable
+            )
+        # Windows are planned oldest first and pages come newest first: newest window first
+        # makes a default (newest-first) load arrive in order, so _finish need not copy it.
+        ordered = parts[::-1] if query.direction == "desc" else parts
+        del parts
+        schema = source.schema if accounts is None else with_account(source.schema)
+        whole = Chunk.concat(ordered, schema)
+        del ordered  # from here on `held` holds the rows: the frame frees them as it grows
+        held = [_finish(whole, query, load.upper)]
+        del whole
+        release_unused(in_use_over=RELEASE_BYTES)  # _finish's transient work
+        frame = frame_of_taken(held, schema)
     frame.attrs.update(
         {
             "api": source.name,

@@ -21,8 +21,9 @@ import pyarrow.compute as pc
 
 from ._progress import Progress
 from ._windows import Window
-from .frame._chunk import RELEASE_BYTES, RELEASE_ROWS, Chunk, release_unused
+from .frame._chunk import Chunk
 from .frame._dictionary import take_in_order, text_groups
+from .frame._memory import RELEASE_BYTES, RELEASE_ROWS, release_unused
 from .frame._schema import Schema
 from .http import ApiClient, Envelope, Page
 from .sources import Query, Source
@@ -179,8 +180,12 @@ def merged(chunks: Sequence[Chunk], schema: Schema) -> Chunk:
 
     Encoded columns get one dictionary: the pages' dictionaries unified, in the
     order their values first appear (what the frame's own unification gives).
+    Unified before they are combined: concatenating dictionaries that differ
+    builds the unified one in Arrow's built-in default pool (mimalloc), whatever
+    pool is the default (pyarrow 26), and a block's dictionaries live until the
+    frame is made (see :mod:`auditkit.frame._memory`).
     """
-    return Chunk(Chunk.concat(chunks, schema).table.combine_chunks())
+    return Chunk(Chunk.concat(chunks, schema).table.unify_dictionaries().combine_chunks())
 
 
 def _pipeline(
@@ -310,15 +315,28 @@ def _split(chunk: Chunk, windows: list[Window]) -> list[Chunk]:
     rows = rows[np.argsort(slot[rows], kind="stable")]
     counts = np.bincount(slot[rows], minlength=len(windows))
     pieces, offset = [], 0
+    unified: pa.Table | None = None
     for count in counts.tolist():
         mine = rows[offset : offset + count]
         if count and mine[-1] - mine[0] == count - 1:
             # Pages come in time order, so a day is usually one block already: no copy.
             pieces.append(Chunk(chunk.table.slice(int(mine[0]), count)))
         else:
-            pieces.append(Chunk(chunk.table.take(pa.array(mine, type=pa.int64()))))
+            unified = chunk.table.unify_dictionaries() if unified is None else unified
+            pieces.append(Chunk(_take(unified, mine)))
         offset += count
     return pieces
+
+
+def _take(table: pa.Table, rows: np.ndarray) -> pa.Table:
+    """The ``rows`` of ``table``, its dictionaries unified first.
+
+    Arrow's take of a dictionary column of several chunks concatenates them,
+    which builds the unified dictionary in Arrow's built-in default pool
+    (mimalloc) whatever pool is the default (pyarrow 26); unified first, the
+    take shares the one dictionary (see :mod:`auditkit.frame._memory`).
+    """
+    return table.unify_dictionaries().take(pa.array(rows, type=pa.int64()))
 
 
 def _when_micros(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
@@ -364,7 +382,7 @@ def _finish(chunk: Chunk, query: Query, upper: pd.Timestamp) -> Chunk:
         taken = rows[position.to_numpy()]
     if len(taken) == len(table) and (np.diff(taken) == 1).all():
         return chunk  # nothing dropped and already in order: no copy
-    return Chunk(table.take(pa.array(taken, type=pa.int64())))
+    return Chunk(_take(table, taken))
 
 
 def _in_order(
@@ -426,17 +444,23 @@ def _repeated(table: pa.Table) -> np.ndarray | None:
         rows = order[start:end]
         start = end
         rows = rows[valid[rows]]
-        if len(rows) < 2:
-            continue
-        part = take_in_order(arrays, starts, rows)
-        if pc.count_distinct(part).as_py() == len(part):
-            continue  # no id repeats in this group
-        codes = pc.dictionary_encode(part).indices.to_numpy(zero_copy_only=False)
-        codes = codes.astype(np.int64)
-        if accounts is not None:
-            codes = codes * (int(accounts.max(initial=-1)) + 2) + accounts[rows] + 1
-        first = np.zeros(len(codes), dtype=bool)
-        _, first_rows = np.unique(codes, return_index=True)
-        first[first_rows] = True
-        repeated[rows[~first]] = True
+        if len(rows) >= 2:
+            repeated[_repeats_among(arrays, starts, rows, accounts)] = True
+            release_unused()  # the group's transient work, before the next group's
     return repeated if repeated.any() else None
+
+
+def _repeats_among(
+    arrays: list[pa.Array], starts: np.ndarray, rows: np.ndarray, accounts: np.ndarray | None
+) -> np.ndarray:
+    """Of ``rows`` (one group's, in order), those whose id (and account) an earlier one holds."""
+    part = take_in_order(arrays, starts, rows)
+    if pc.count_distinct(part).as_py() == len(part):
+        return rows[:0]  # no id repeats in this group
+    codes = pc.dictionary_encode(part).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    if accounts is not None:
+        codes = codes * (int(accounts.max(initial=-1)) + 2) + accounts[rows] + 1
+    first = np.zeros(len(codes), dtype=bool)
+    _, first_rows = np.unique(codes, return_index=True)
+    first[first_rows] = True
+    return rows[~first]

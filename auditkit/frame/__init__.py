@@ -29,6 +29,8 @@ Modules, one job each:
   the batch-shape check), the empty frame and its :func:`dtypes`.
 - ``_chunk``: the loader's path: raw columns out of records, cleaned and typed
   into Arrow chunks (``Chunk``), and chunks into the frame.
+- ``_memory``: a load's Arrow memory: the system allocator while it runs, and
+  handing freed memory back (:func:`~auditkit.frame._memory.release_unused`).
 - ``_depth``: how deep JSON nests, and the cut at :data:`MAX_DEPTH`.
 - ``_jsoncodec``: JSON text in and out (the decoder and encoders).
 - ``_jsondtype``: :class:`JSONDtype` and the pool of distinct texts its arrays share.

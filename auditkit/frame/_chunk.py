@@ -53,6 +53,7 @@ from ._dictionary import encode_table
 from ._dictionary import json_codes as _json_codes
 from ._json import JSONArray, _code_dtype
 from ._jsoncodec import decode_text, encode_value
+from ._memory import RELEASE_ROWS, release_unused
 from ._schema import INTEGER_DTYPE, STRING_DTYPE, V1, WHEN_DTYPE, Column, Schema
 
 __all__ = [
@@ -62,7 +63,6 @@ __all__ = [
     "chunks_to_frame",
     "extract_columns",
     "frame_of_taken",
-    "release_unused",
 ]
 
 _EMPTY: dict[str, Any] = {}
@@ -364,39 +364,8 @@ def chunks_to_frame(chunks: Sequence[Chunk], schema: Schema = V1) -> pd.DataFram
     return frame_of_taken([Chunk.concat(chunks, schema)], schema)
 
 
-#: Rows from which :func:`frame_of_taken` hands memory back to the system as it goes, and
-#: from which encoded JSON columns are converted chunk by chunk (the same frame, less memory
-#: at a time; below it, combining them first is faster).
-RELEASE_ROWS = 100_000
-
-
-#: Bytes in use in Arrow's default pool from which a load hands unused memory back as it goes.
-RELEASE_BYTES = 64 << 20
-
-
-def release_unused(*, in_use_over: int = 0) -> None:
-    """Hand the memory Arrow's default pool holds unused back to the system.
-
-    mimalloc (pyarrow's default pool) keeps memory freed by a thread until that
-    thread allocates again, and memory freed into the heap of a thread that has
-    ended until some thread collects it: called from the loader's thread, this
-    collects both. It frees nothing in use, so no buffer is affected. With
-    ``in_use_over``, only when the pool has more than that many bytes in use: a
-    small load has little to give back, and each call costs about half a
-    millisecond.
-
-    Examples
-    --------
-    >>> release_unused()
-    >>> release_unused(in_use_over=RELEASE_BYTES)
-    """
-    if in_use_over and pa.total_allocated_bytes() <= in_use_over:
-        return
-    pa.default_memory_pool().release_unused()
-
-
 #: Kinds in the order :func:`frame_of_taken` converts them: the ones whose Arrow data
-#: it lets go (and the largest of them, the JSON text) first.
+#: it lets go (and the largest of them, the JSON text, largest column first) first.
 _ORDER = {"json": 0, "category": 1}
 
 
@@ -422,7 +391,8 @@ def frame_of_taken(held: list[Chunk], schema: Schema = V1) -> pd.DataFrame:
     del chunk
     data: dict[str, pd.Series] = {}
     release = table.num_rows >= RELEASE_ROWS
-    for col in sorted(schema.columns, key=lambda c: _ORDER.get(c.kind, 2)):
+    size = {c.name: table.column(c.name).nbytes for c in schema.columns if c.kind == "json"}
+    for col in sorted(schema.columns, key=lambda c: (_ORDER.get(c.kind, 2), -size.get(c.name, 0))):
         arr = table.column(col.name)
         table = table.drop_columns([col.name])
         data[col.name] = _frame_column(col, arr)
@@ -441,7 +411,7 @@ def _frame_column(col: Column, arr: pa.ChunkedArray) -> pd.Series:
     if col.kind == "json":
         if len(arr) >= RELEASE_ROWS and arr.num_chunks > 1 and pa.types.is_dictionary(arr.type):
             codes, texts = _json_codes(arr)
-            return pd.Series(JSONArray(codes.astype(_code_dtype(len(texts))), texts))
+            return pd.Series(JSONArray(codes.astype(_code_dtype(len(texts)), copy=False), texts))
         return pd.Series(JSONArray.from_arrow(arr))
     if col.kind == "string":
         return pd.Series(pd.arrays.ArrowStringArray(arr), dtype=STRING_DTYPE)

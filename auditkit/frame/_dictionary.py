@@ -13,12 +13,14 @@ cache (plain text) make the same frame.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._memory import release_unused
 from ._schema import STRING_DTYPE, Column, Schema
 
 __all__ = [
@@ -100,6 +102,8 @@ def json_codes(arr: pa.ChunkedArray) -> tuple[np.ndarray, pa.LargeStringArray]:
     dictionaries = [_large(chunk.dictionary) for chunk in arr.chunks]
     starts = np.cumsum([0] + [len(d) for d in dictionaries]).astype(np.int64)
     total = int(starts[-1])
+    # Entry numbers, kept to 32 bits where they fit: half the transient arrays.
+    index: type[np.signedinteger[Any]] = np.int32 if max(total, len(arr)) < 2**31 else np.int64
     valid = np.concatenate(
         [np.zeros(0, dtype=bool)]
         + [
@@ -108,7 +112,7 @@ def json_codes(arr: pa.ChunkedArray) -> tuple[np.ndarray, pa.LargeStringArray]:
         ]
     )
     # Each entry's first entry of the same text: equal texts are in the same group.
-    first = np.arange(total, dtype=np.int64)
+    first = np.arange(total, dtype=index)
     groups = np.concatenate([np.zeros(0, dtype=np.uint8)] + [text_groups(d) for d in dictionaries])
     order = np.argsort(groups, kind="stable")  # each group's entries, in entry order
     ends = np.cumsum(np.bincount(groups, minlength=_GROUPS)).tolist()
@@ -118,27 +122,36 @@ def json_codes(arr: pa.ChunkedArray) -> tuple[np.ndarray, pa.LargeStringArray]:
         entries = order[lo:hi]
         lo = hi
         entries = entries[valid[entries]]
-        if len(entries) < 2:
-            continue
-        part = take_in_order(dictionaries, starts, entries)
-        slot = pc.dictionary_encode(part).indices.to_numpy(zero_copy_only=False)
-        _, seen = np.unique(slot, return_index=True)  # the first entry of each text
-        first[entries] = entries[seen[slot]]
+        if len(entries) >= 2:
+            first[entries] = _first_of_same(dictionaries, starts, entries)
+            release_unused()  # the group's transient work, before the next group's
     del order
-    new = valid & (first == np.arange(total, dtype=np.int64))
-    place = np.append(np.where(valid, (np.cumsum(new) - 1)[first], -1), -1)
+    new = valid & (first == np.arange(total, dtype=index))
+    place = np.append(np.where(valid, (np.cumsum(new, dtype=index) - 1)[first], -1), -1)
+    place = place.astype(index, copy=False)
     del first
-    codes = np.empty(len(arr), dtype=np.int64)
+    codes = np.empty(len(arr), dtype=index)
     offset = 0
     for chunk, start in zip(arr.chunks, starts.tolist(), strict=False):
         rows = pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
         codes[offset : offset + len(chunk)] = np.where(rows >= 0, place[start + rows], -1)
         offset += len(chunk)
+    del place
     used = np.bincount(codes[codes >= 0], minlength=int(new.sum())) > 0
     texts = take_in_order(dictionaries, starts, np.flatnonzero(new)[used])
     if not used.all():  # a slice or a take of a column: only the texts rows hold
-        codes = np.append(np.cumsum(used) - 1, -1)[codes]
+        codes = np.append(np.cumsum(used, dtype=index) - 1, -1).astype(index)[codes]
     return codes, texts
+
+
+def _first_of_same(
+    dictionaries: list[pa.Array], starts: np.ndarray, entries: np.ndarray
+) -> np.ndarray:
+    """For each of ``entries`` (one group's, in order), the first of them holding its text."""
+    slot = pc.dictionary_encode(take_in_order(dictionaries, starts, entries)).indices
+    slot = slot.to_numpy(zero_copy_only=False)
+    _, seen = np.unique(slot, return_index=True)  # the first entry of each text
+    return entries[seen[slot]]
 
 
 #: Groups :func:`text_groups` puts texts in.

@@ -70,8 +70,9 @@ from typing import Any
 import msgspec
 
 from ...errors import APIError
-from ...frame._chunk import RELEASE_BYTES, Chunk, extract_columns, release_unused
+from ...frame._chunk import Chunk, extract_columns
 from ...frame._depth import MAX_DEPTH
+from ...frame._memory import RELEASE_BYTES, release_unused
 from ...frame._records import record_shape_problem
 from ...frame._schema import V1
 from ...http._body import decode as _decode
