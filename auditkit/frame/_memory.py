@@ -14,7 +14,9 @@ either way).
 
 The switch is made only while the default is pyarrow's own mimalloc and the
 ``ARROW_DEFAULT_MEMORY_POOL`` environment variable is not set: a pool the user
-chose is left alone. Loads in several threads at once share one switch; the
+chose is left alone. The default is the process's, so Arrow work in other threads
+during a load allocates from ``malloc`` too (which changes nothing but where the
+memory comes from). Loads in several threads at once share one switch; the
 last to end restores the pool. Buffers remember the pool they came from, so a
 frame made in a load stays valid whatever the default is afterwards.
 """
