@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from ._progress import Progress
 from ._windows import Window
 from .frame._chunk import Chunk
-from .frame._dictionary import take_in_order, text_groups
+from .frame._dictionary import same_text_groups, take_in_order
 from .frame._memory import RELEASE_BYTES, RELEASE_ROWS, release_unused
 from .frame._schema import Schema
 from .http import ApiClient, Envelope, Page
@@ -428,9 +428,6 @@ def _repeated(table: pa.Table) -> np.ndarray | None:
     valid = np.concatenate(
         [np.asarray(a.is_valid().to_numpy(zero_copy_only=False), dtype=bool) for a in arrays]
     )
-    groups = np.concatenate([text_groups(a) for a in arrays])
-    order = np.argsort(groups, kind="stable")  # each group's rows, in row order
-    ends = np.cumsum(np.bincount(groups, minlength=16)).tolist()
     accounts: np.ndarray | None = None
     if "account_id" in table.column_names:
         # Several accounts: an id repeats only within an account (window margins);
@@ -439,14 +436,8 @@ def _repeated(table: pa.Table) -> np.ndarray | None:
             pd.array(table.column("account_id"), dtype=pd.StringDtype("pyarrow"))
         )
     repeated = np.zeros(len(ids), dtype=bool)
-    start = 0
-    for end in ends:
-        rows = order[start:end]
-        start = end
-        rows = rows[valid[rows]]
-        if len(rows) >= 2:
-            repeated[_repeats_among(arrays, starts, rows, accounts)] = True
-            release_unused()  # the group's transient work, before the next group's
+    for rows in same_text_groups(arrays, valid):
+        repeated[_repeats_among(arrays, starts, rows, accounts)] = True
     return repeated if repeated.any() else None
 
 

@@ -12,7 +12,7 @@ cache (plain text) make the same frame.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,7 @@ __all__ = [
     "encode_table",
     "encoded_type",
     "json_codes",
+    "same_text_groups",
     "take_in_order",
     "text_groups",
 ]
@@ -113,19 +114,8 @@ def json_codes(arr: pa.ChunkedArray) -> tuple[np.ndarray, pa.LargeStringArray]:
     )
     # Each entry's first entry of the same text: equal texts are in the same group.
     first = np.arange(total, dtype=index)
-    groups = np.concatenate([np.zeros(0, dtype=np.uint8)] + [text_groups(d) for d in dictionaries])
-    order = np.argsort(groups, kind="stable")  # each group's entries, in entry order
-    ends = np.cumsum(np.bincount(groups, minlength=_GROUPS)).tolist()
-    del groups
-    lo = 0
-    for hi in ends:
-        entries = order[lo:hi]
-        lo = hi
-        entries = entries[valid[entries]]
-        if len(entries) >= 2:
-            first[entries] = _first_of_same(dictionaries, starts, entries)
-            release_unused()  # the group's transient work, before the next group's
-    del order
+    for entries in same_text_groups(dictionaries, valid):
+        first[entries] = _first_of_same(dictionaries, starts, entries)
     new = valid & (first == np.arange(total, dtype=index))
     place = np.append(np.where(valid, (np.cumsum(new, dtype=index) - 1)[first], -1), -1)
     place = place.astype(index, copy=False)
@@ -156,6 +146,36 @@ def _first_of_same(
 
 #: Groups :func:`text_groups` puts texts in.
 _GROUPS = 16
+
+
+def same_text_groups(texts: list[pa.Array], valid: np.ndarray) -> Iterator[np.ndarray]:
+    """Row numbers of ``texts`` (one array after another), a group of equal-looking texts
+    at a time (:func:`text_groups`): equal texts are always in the same group.
+
+    Each group's rows are in order, only the ``valid`` ones, and only groups of two or
+    more are given. Between groups, the memory the caller's work on the last one freed
+    is handed back (the groups' transient arrays vary in size, and glibc would otherwise
+    grow its heap around the holes they leave).
+
+    Examples
+    --------
+    >>> parts = [pa.array(["a", "b"]), pa.array(["a", None])]
+    >>> valid = np.array([True, True, True, False])
+    >>> [rows.tolist() for rows in same_text_groups(parts, valid)]
+    [[0, 2]]
+    """
+    groups = np.concatenate([np.zeros(0, dtype=np.uint8)] + [text_groups(t) for t in texts])
+    order = np.argsort(groups, kind="stable")  # each group's rows, in row order
+    ends = np.cumsum(np.bincount(groups, minlength=_GROUPS)).tolist()
+    del groups
+    lo = 0
+    for hi in ends:
+        rows = order[lo:hi]
+        lo = hi
+        rows = rows[valid[rows]]
+        if len(rows) >= 2:
+            yield rows
+            release_unused()  # the group's transient work, before the next group's
 
 
 def text_groups(texts: pa.Array) -> np.ndarray:
