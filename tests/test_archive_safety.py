@@ -220,20 +220,25 @@ def test_s3_crash_between_commit_and_rename_is_finished(
     pd.testing.assert_frame_equal(read_archive(url, storage_options=so), full)
 
 
+def _wait_for_lock_object(so: dict[str, Any], key: str, holder: Any) -> None:
+    """Until the sync ``holder`` (a child process, still running) has put its lock object."""
+    import fsspec
+
+    fs = fsspec.filesystem("s3", **so)
+    deadline = time.monotonic() + 60
+    while not fs.exists(key):
+        fs.invalidate_cache()
+        assert time.monotonic() < deadline and holder.poll() is None
+        time.sleep(0.1)
+
+
 def test_s3_lock_object_makes_the_second_sync_fail(
     server: Any, s3_server: S3Server, s3_bucket: str
 ) -> None:
     url = f"s3://{s3_bucket}/busy"
     so = s3_server.storage_options
     slow = child(dest=url, storage_options=so, sleep_in_load=3, **opts(server))
-    import fsspec
-
-    fs = fsspec.filesystem("s3", **so)
-    deadline = time.monotonic() + 60
-    while not fs.exists(f"{s3_bucket}/busy/{LOCK}"):
-        fs.invalidate_cache()
-        assert time.monotonic() < deadline and slow.poll() is None
-        time.sleep(0.1)
+    _wait_for_lock_object(so, f"{s3_bucket}/busy/{LOCK}", slow)
     code, out = run_child(dest=url, storage_options=so, **opts(server))
     assert (code, out["error"]) == (3, "ArchiveBusyError")
     assert slow.wait(60) == 0
@@ -246,14 +251,7 @@ def test_s3_compare_before_commit_catches_a_stolen_lock(
     url = f"s3://{s3_bucket}/steal"
     so = s3_server.storage_options
     slow = child(dest=url, storage_options=so, sleep_in_load=4, **opts(server))
-    import fsspec
-
-    fs = fsspec.filesystem("s3", **so)
-    deadline = time.monotonic() + 60
-    while not fs.exists(f"{s3_bucket}/steal/{LOCK}"):
-        fs.invalidate_cache()
-        assert time.monotonic() < deadline and slow.poll() is None
-        time.sleep(0.1)
+    _wait_for_lock_object(so, f"{s3_bucket}/steal/{LOCK}", slow)
     code, out = run_child(dest=url, storage_options=so, steal=True, **opts(server))
     assert code == 0 and out["rows"] == 1500  # took the "stale" lock and committed
     out_slow, _ = slow.communicate(timeout=60)
