@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from ._progress import Progress
 from ._windows import Window
 from .frame._chunk import Chunk
-from .frame._dictionary import same_text_groups, take_in_order
+from .frame._dictionary import present, same_text_groups, take_in_order
 from .frame._memory import RELEASE_BYTES, RELEASE_ROWS, release_unused
 from .frame._schema import Schema
 from .http import ApiClient, Envelope, Page
@@ -322,8 +322,9 @@ def _split(chunk: Chunk, windows: list[Window]) -> list[Chunk]:
             # Pages come in time order, so a day is usually one block already: no copy.
             pieces.append(Chunk(chunk.table.slice(int(mine[0]), count)))
         else:
+            # Unified once for every day taken (what _take does for one take).
             unified = chunk.table.unify_dictionaries() if unified is None else unified
-            pieces.append(Chunk(_take(unified, mine)))
+            pieces.append(Chunk(unified.take(pa.array(mine, type=pa.int64()))))
         offset += count
     return pieces
 
@@ -425,9 +426,7 @@ def _repeated(table: pa.Table) -> np.ndarray | None:
     text = (pa.types.is_string, pa.types.is_large_string)
     arrays = [a if any(t(a.type) for t in text) else a.cast(pa.string()) for a in ids.chunks]
     starts = np.cumsum([0] + [len(a) for a in arrays]).astype(np.int64)
-    valid = np.concatenate(
-        [np.asarray(a.is_valid().to_numpy(zero_copy_only=False), dtype=bool) for a in arrays]
-    )
+    valid = present(arrays)
     accounts: np.ndarray | None = None
     if "account_id" in table.column_names:
         # Several accounts: an id repeats only within an account (window margins);

@@ -31,6 +31,7 @@ __all__ = [
     "encode_table",
     "encoded_type",
     "json_codes",
+    "present",
     "same_text_groups",
     "take_in_order",
     "text_groups",
@@ -105,13 +106,7 @@ def json_codes(arr: pa.ChunkedArray) -> tuple[np.ndarray, pa.LargeStringArray]:
     total = int(starts[-1])
     # Entry numbers, kept to 32 bits where they fit: half the transient arrays.
     index: type[np.signedinteger[Any]] = np.int32 if max(total, len(arr)) < 2**31 else np.int64
-    valid = np.concatenate(
-        [np.zeros(0, dtype=bool)]
-        + [
-            np.asarray(d.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-            for d in dictionaries
-        ]
-    )
+    valid = present(dictionaries)
     # Each entry's first entry of the same text: equal texts are in the same group.
     first = np.arange(total, dtype=index)
     for entries in same_text_groups(dictionaries, valid):
@@ -176,6 +171,20 @@ def same_text_groups(texts: list[pa.Array], valid: np.ndarray) -> Iterator[np.nd
         if len(rows) >= 2:
             yield rows
             release_unused()  # the group's transient work, before the next group's
+
+
+def present(texts: list[pa.Array]) -> np.ndarray:
+    """Whether each row of ``texts`` (one array after another) holds a value.
+
+    Examples
+    --------
+    >>> present([pa.array(["a", None]), pa.array([None])]).tolist()
+    [True, False, False]
+    """
+    return np.concatenate(
+        [np.zeros(0, dtype=bool)]
+        + [np.asarray(t.is_valid().to_numpy(zero_copy_only=False), dtype=bool) for t in texts]
+    )
 
 
 def text_groups(texts: pa.Array) -> np.ndarray:
