@@ -19,7 +19,10 @@ from .._load import load_audit_logs
 from .._query import to_utc
 from ..errors import InvalidParameterError
 from ..frame._concat import concat
-from ._read import read_archive
+from ..storage import open_location
+from ._commit import read_state
+from ._manifest import Manifest
+from ._read import read_opened, stream_accounts
 from ._sync import DEFAULT_OVERLAP, _flat, check_overlap, recorded_filters
 
 __all__ = ["load_with_archive"]
@@ -71,15 +74,12 @@ def load_with_archive(
     wanted = recorded_filters(api, load_args)
     overlap_td = check_overlap(overlap)
     filters = {k: v for k, v in load_args.items() if _readable(k)}
-    archived = read_archive(
-        src,
-        api=api,
-        account_id="user" if api == "v1" and account_id is None else account_id,
-        organization_id=organization_id,
-        storage_options=storage_options,
-        **filters,
-    )
-    _check_coverage(src, storage_options, api, wanted, archived)
+    read_account = "user" if api == "v1" and account_id is None else account_id
+    loc = open_location(src, storage_options, param="src")
+    manifest, raw = read_state(loc)  # once: for the coverage check, then for the read
+    accounts, _ = stream_accounts(manifest, api, read_account, organization_id)
+    _check_coverage(manifest, api, wanted, accounts)  # before reading any file
+    archived = read_opened(loc, manifest, raw, api, read_account, organization_id, filters)
     mark = archived.attrs.get("upper_bound")
     if mark is None:
         return load_audit_logs(**load_args)
@@ -116,14 +116,9 @@ def _readable(name: str) -> bool:
 
 
 def _check_coverage(
-    src: Any, options: Any, api: str, wanted: dict[str, Any], archived: pd.DataFrame
+    manifest: Manifest, api: str, wanted: dict[str, Any], accounts: list[str]
 ) -> None:
     """The streams read must be synced without filters, or with exactly these."""
-    from ..storage import open_location
-    from ._commit import read_state
-
-    manifest, _ = read_state(open_location(src, options, param="src"))
-    accounts = archived.attrs.get("accounts") or [_account_of(archived, api)]
     want = _flat(wanted)
     for stream in manifest.streams.values():
         if stream.api != api or stream.account not in accounts:
@@ -136,9 +131,3 @@ def _check_coverage(
                 f"the archive's stream {api}/{stream.account} holds only {name}="
                 f"{have.get(name)!r}: it cannot answer a load with {name}={want.get(name)!r}",
             )
-
-
-def _account_of(frame: pd.DataFrame, api: str) -> str:
-    query = frame.attrs.get("query") or {}
-    account = query.get("account_id")
-    return "user" if account is None else str(account)

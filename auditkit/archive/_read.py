@@ -40,7 +40,7 @@ from . import _commit, _files, _filters
 from ._layout import STAGED, USER, stream_folder
 from ._manifest import FileEntry, Manifest
 
-__all__ = ["open_committed", "read_archive", "select_files"]
+__all__ = ["open_committed", "read_archive", "read_opened", "select_files", "stream_accounts"]
 
 #: Threads unifying a read's JSON columns' dictionaries.
 _WORKERS = min(4, os.cpu_count() or 1)
@@ -121,7 +121,7 @@ def _micros(text: str | None) -> int:
     return 0 if text is None else -int(pd.Timestamp(text).value // 1000)
 
 
-def _accounts(
+def stream_accounts(
     manifest: Manifest, api: str, account_id: Any, organization_id: Any
 ) -> tuple[list[str], bool]:
     """The streams' account keys chosen, and whether the frame gets an ``account_id``."""
@@ -399,6 +399,20 @@ def read_archive(
     _check_names(filters)
     loc = open_location(src, storage_options, param="src")
     manifest, raw = _commit.read_state(loc)
+    return read_opened(loc, manifest, raw, api, account_id, organization_id, filters)
+
+
+def read_opened(
+    loc: Location,
+    manifest: Manifest,
+    raw: bytes | None,
+    api: str | None,
+    account_id: Any,
+    organization_id: str | None,
+    filters: Mapping[str, Any],
+) -> pd.DataFrame:
+    """:func:`read_archive` of an archive already opened, its manifest read (``raw``:
+    the manifest's bytes, ``None`` when there is none); ``filters`` checked by name."""
     if raw is None:
         raise ArchiveError(f"{loc.url}: no archive here (no {'_auditkit_archive.json'})")
     held = sorted({s.api for s in manifest.streams.values()})
@@ -414,7 +428,7 @@ def read_archive(
         {**values, **_scope_args(source.name, account_id, organization_id)}, MAX_PER_PAGE
     )
     preds = _filters.predicates(source.name, query)
-    accounts, account_column = _accounts(manifest, source.name, account_id, organization_id)
+    accounts, account_column = stream_accounts(manifest, source.name, account_id, organization_id)
     schema = with_account(source.schema) if account_column else source.schema
     files = select_files(manifest, source.name, accounts, query.since, query.before)
     try:
