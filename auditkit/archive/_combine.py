@@ -23,7 +23,7 @@ from ..storage import open_location
 from ._commit import read_state
 from ._manifest import Manifest
 from ._read import read_opened, stream_accounts
-from ._sync import DEFAULT_OVERLAP, _flat, check_overlap, recorded_filters
+from ._sync import DEFAULT_OVERLAP, _flat, check_overlap, differing_filter, recorded_filters
 
 __all__ = ["load_with_archive"]
 
@@ -124,8 +124,8 @@ def _check_coverage(
         if stream.api != api or stream.account not in accounts:
             continue
         have = _flat(stream.filters)
-        if have and have != want:
-            name = next(k for k in sorted({*have, *want}) if have.get(k) != want.get(k))
+        name = differing_filter(have, want) if have else None
+        if name is not None:
             raise InvalidParameterError(
                 name,
                 f"the archive's stream {api}/{stream.account} holds only {name}="

@@ -211,15 +211,20 @@ def _check_filters(manifest: Manifest, api: str, account: str, filters: dict[str
     if stream is None:
         return
     old, now = _flat(stream.filters), _flat(filters)
-    if old == now:  # the same filters, however written (a missing filter is None or absent)
+    name = differing_filter(old, now)
+    if name is None:  # the same filters, however written (a missing filter is None or absent)
         return
-    name = next(k for k in sorted({*old, *now}) if old.get(k) != now.get(k))
     raise InvalidParameterError(
         name,
         f"the archive's stream {api}/{account} was synced with {name}={old.get(name)!r}, "
         f"this sync gives {now.get(name)!r}: sync with the same filters, or into another "
         "dest",
     )
+
+
+def differing_filter(old: Mapping[str, Any], now: Mapping[str, Any]) -> str | None:
+    """The first name (sorted) whose value differs in two flat filter sets; ``None``: equal."""
+    return next((k for k in sorted({*old, *now}) if old.get(k) != now.get(k)), None)
 
 
 def _flat(filters: Mapping[str, Any]) -> dict[str, Any]:
