@@ -327,6 +327,42 @@ def test_a_read_builds_the_loaders_categories_and_json_texts_once(sb: Any, tmp_p
     assert back["metadata"].tolist() == loaded["metadata"].tolist()
 
 
+@pytest.mark.parametrize("how", ["typed null", "absent"])
+def test_a_read_keeps_the_values_of_files_after_one_without_them(
+    sb: Any, tmp_path: Path, how: str
+) -> None:
+    """The first file read gives the dataset's schema: a column with no value there
+    (typed ``null`` by Arrow) or none at all would make every file's values of that
+    column missing."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from auditkit.archive import _commit
+    from auditkit.archive._read import select_files
+    from auditkit.storage import open_location
+
+    dest = tmp_path / how.replace(" ", "-")
+    sync_archive(dest, **creds(sb))
+    expected = read_archive(dest)
+    manifest, _ = _commit.read_state(open_location(dest, None, param="dest"))
+    first = dest / select_files(manifest, "v1", ["user"], None, None)[0].path
+    table = pq.read_table(first)
+    # the first file's zone names gone, as Arrow types a column with no value: null
+    nulls = pa.DictionaryArray.from_arrays(
+        pa.nulls(table.num_rows, pa.int32()), pa.array([], pa.null())
+    )
+    index = table.schema.get_field_index("zone_name")
+    if how == "absent":
+        pq.write_table(table.remove_column(index), first)
+    else:
+        pq.write_table(table.set_column(index, pa.field("zone_name", nulls.type), nulls), first)
+    back = read_archive(dest)
+    rows = len(table)
+    assert back["zone_name"].iloc[:rows].isna().all()
+    assert back["zone_name"].iloc[rows:].tolist() == expected["zone_name"].iloc[rows:].tolist()
+    assert expected["zone_name"].iloc[rows:].notna().sum() > 100
+
+
 def test_files_hold_32_bit_indices_and_only_their_own_values(sb: Any, tmp_path: Path) -> None:
     import pyarrow.dataset as ds
     import pyarrow.parquet as pq

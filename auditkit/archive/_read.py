@@ -164,6 +164,30 @@ def _time_filter(since: pd.Timestamp | None, before: pd.Timestamp | None) -> Any
     return None if expr is None else expr | when.is_null()
 
 
+def _dataset_schema(paths: list[str], fs: Any, fmt: Any, columns: list[str]) -> pa.Schema:
+    """The schema ``paths`` are read with: the first file's, dictionaries with 32-bit indices.
+
+    Fail safe: a dataset read with one file's schema casts the others' columns to it,
+    and a column Arrow typed ``null`` there (no value in that file) would come out
+    missing in every file, as would a column that file lacks. Then every file's schema
+    is read and the schemas unified (``null`` gives way to the type the others have).
+    """
+    import pyarrow.dataset as ds
+
+    first = ds.dataset(paths[:1], format=fmt, filesystem=fs).schema
+    lacking = any(c not in first.names for c in columns if c != "account_id")
+    if lacking or any(_holds_null(f.type) for f in first):
+        each = [ds.dataset([p], format=fmt, filesystem=fs).schema for p in paths]
+        first = pa.unify_schemas(each, promote_options="permissive")
+    return int32_dictionaries(first)
+
+
+def _holds_null(kind: pa.DataType) -> bool:
+    return pa.types.is_null(kind) or (
+        pa.types.is_dictionary(kind) and pa.types.is_null(kind.value_type)
+    )
+
+
 def read_table(
     loc: Location,
     files: list[FileEntry],
@@ -179,6 +203,7 @@ def read_table(
     if not paths:
         return pa.table({})
     fs = _arrow_fs(loc)
+    fmt = ds.ParquetFileFormat()
     expr = _time_filter(since, before)
     tables = []
     groups: dict[str, list[str]] = {}
@@ -186,10 +211,8 @@ def read_table(
         groups.setdefault(entry.account if account_column else "", []).append(path)
     try:
         for account, group in groups.items():
-            first = ds.dataset(group[:1], format="parquet", filesystem=fs).schema
-            dataset = ds.dataset(
-                group, format="parquet", filesystem=fs, schema=int32_dictionaries(first)
-            )
+            schema = _dataset_schema(group, fs, fmt, columns)
+            dataset = ds.dataset(group, format=fmt, filesystem=fs, schema=schema)
             names = [c for c in columns if c in dataset.schema.names]
             table = dataset.to_table(columns=names, filter=expr)
             if account_column and "account_id" not in table.column_names:
