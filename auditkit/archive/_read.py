@@ -6,8 +6,8 @@ row groups by their statistics. The other filters apply after reading
 (:mod:`._filters`), before any pandas object exists. The rows are ordered as a load
 orders them (``when``, then ``id``) and typed as the loader types them: the plain
 columns by its own :func:`~auditkit.frame._chunk.chunks_to_frame`, the category and
-JSON columns straight from one dictionary unified over the files read (the JSON ones
-in threads), so dtypes, categories and JSON values are a load's.
+JSON columns straight from the files' dictionaries, in threads (see :func:`_frame`),
+so dtypes, categories and JSON values are a load's.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ import pyarrow.compute as pc
 from .._query import FILTER_NAMES, MAX_PER_PAGE, filter_values
 from .._suggest import did_you_mean
 from ..errors import ArchiveError, InvalidParameterError, StorageError
-from ..frame._chunk import Chunk, chunks_to_frame
+from ..frame._chunk import Chunk, chunks_to_frame, frame_of_taken
 from ..frame._dictionary import category_dtype
 from ..frame._json import JSONArray
-from ..frame._jsondtype import _code_dtype
+from ..frame._jsondtype import _code_dtype, _Pool
 from ..frame._parquet import int32_dictionaries
 from ..frame._schema import Column, Schema, with_account
 from ..sources import get_source
@@ -42,7 +42,7 @@ from ._manifest import FileEntry, Manifest
 
 __all__ = ["open_committed", "read_archive", "read_opened", "select_files", "stream_accounts"]
 
-#: Threads unifying a read's JSON columns' dictionaries.
+#: Threads building a read's category and JSON columns (beside the one building the others).
 _WORKERS = min(4, os.cpu_count() or 1)
 
 _READ_FILTERS = tuple(n for n in FILTER_NAMES if n not in ("account_id", "organization_id"))
@@ -261,11 +261,18 @@ def _frame(table: pa.Table, schema: Schema) -> pd.DataFrame:
 
     The columns that are not dictionary-encoded are typed by the loader's own
     :func:`chunks_to_frame`. Category and JSON columns (one dictionary per file read)
-    are built straight from one dictionary unified over the files: a unified dictionary
-    holds each text once by construction, so no text is hashed again (the loader's
-    conversion checks its dictionaries for repeats, which was half the time of a large
-    read), and a category column's missing-value literals are cleaned in its dictionary
-    once, not in each file's. The result is the frame :func:`chunks_to_frame` makes.
+    are built straight from the files' dictionaries, in threads while this one builds
+    the others:
+
+    - a category column from one dictionary unified over the files (small: the
+      distinct values once), its missing-value literals cleaned in it once, not in
+      each file's;
+    - a JSON column from the files' dictionaries as they are, one after the other: a
+      text some files share is held once per file (:class:`JSONArray` allows it; its
+      operations treat equal texts as one value), so no text is hashed. Unifying them
+      hashed every text of every file: half of the frame's work in a large read.
+
+    The result is the frame :func:`chunks_to_frame` makes (the same values and dtypes).
     """
     if not table.num_rows:
         return chunks_to_frame([], schema)
@@ -276,19 +283,23 @@ def _frame(table: pa.Table, schema: Schema) -> pd.DataFrame:
     ]
     rest = _rest_schema(schema, tuple(c.name for c in direct))
     data: dict[str, pd.Series] = {}
-    texts = [c for c in direct if c.kind == "json"]
-    with ThreadPoolExecutor(max_workers=max(1, min(len(texts), _WORKERS))) as pool:
-        # The JSON columns' unification (Arrow, without the GIL) is most of the work:
-        # in other threads, while this one builds the other columns.
-        pending = {c.name: pool.submit(_unified, table.column(c.name)) for c in texts}
+    with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+        # Largest first: the JSON columns, then the categories (Arrow and numpy, most
+        # of it without the GIL), while this thread builds the other columns.
+        pending = {
+            c.name: pool.submit(_json_series, table.column(c.name))
+            for c in direct
+            if c.kind == "json"
+        }
         for col in direct:
             if col.kind == "category":
-                data[col.name] = _category_series(col, *_unified(table.column(col.name)))
-        typed = chunks_to_frame([Chunk(table.select(list(rest.names)))], rest)
+                pending[col.name] = pool.submit(_category_series, col, table.column(col.name))
+        # `table` holds every column until the frame is made: nothing to hand back.
+        typed = frame_of_taken([Chunk(table.select(list(rest.names)))], rest, release=False)
         for name in rest.names:
             data[name] = typed[name]
         for name, job in pending.items():
-            data[name] = _json_series(*job.result())
+            data[name] = job.result()
     return pd.DataFrame({name: data[name] for name in schema.names}, copy=False)
 
 
@@ -314,6 +325,27 @@ def _unified(arr: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     return indices.to_numpy(zero_copy_only=False), one.chunk(0).dictionary
 
 
+def _stacked(arr: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Codes (``-1``: missing) into the chunks' dictionaries one after the other."""
+    sizes = [len(chunk.dictionary) for chunk in arr.chunks]
+    codes = np.empty(len(arr), dtype=_code_dtype(sum(sizes)))
+    start = offset = 0
+    for chunk, size in zip(arr.chunks, sizes, strict=True):
+        out = codes[start : start + len(chunk)]
+        indices = chunk.indices
+        if indices.null_count:
+            local = pc.fill_null(indices, -1).to_numpy()
+            np.add(local, offset, out=out, casting="unsafe")
+            out[local < 0] = -1
+        else:
+            np.add(indices.to_numpy(), offset, out=out, casting="unsafe")
+        start += len(chunk)
+        offset += size
+    if not sizes:
+        return codes, pa.array([], arr.type.value_type)
+    return codes, pa.concat_arrays([chunk.dictionary for chunk in arr.chunks])
+
+
 def _used(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Which entries some row holds, and each row's code among those entries only."""
     used = np.bincount(codes + 1, minlength=size + 1)[1:] > 0
@@ -322,18 +354,23 @@ def _used(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     return used, np.append(np.cumsum(used) - 1, -1).astype(codes.dtype)[codes]
 
 
-def _json_series(codes: np.ndarray, dictionary: pa.Array) -> pd.Series:
-    """A ``json`` column from codes into a dictionary of JSON texts holding each once."""
-    used, codes = _used(codes, len(dictionary))
-    kept = dictionary if used.all() else dictionary.filter(pa.array(used))
+def _json_series(arr: pa.ChunkedArray) -> pd.Series:
+    """A ``json`` column of the files' JSON texts: each file's once (see :func:`_frame`)."""
+    codes, texts = _stacked(arr)
+    used, codes = _used(codes, len(texts))
+    kept = texts if used.all() else texts.filter(pa.array(used))
     kept = kept.cast(pa.large_string())
-    return pd.Series(JSONArray(codes.astype(_code_dtype(len(kept))), kept))
+    # Marked as holding repeats (a sort's take stacks the dictionaries too): work done per
+    # text, as grouping or a change timeline does, is done once per distinct text.
+    pool = _Pool(kept, repeats=True)
+    return pd.Series(JSONArray(codes.astype(_code_dtype(len(kept)), copy=False), pool))
 
 
-def _category_series(col: Column, codes: np.ndarray, dictionary: pa.Array) -> pd.Series:
+def _category_series(col: Column, arr: pa.ChunkedArray) -> pd.Series:
     """A category column as the loader makes it (:func:`auditkit.frame._dictionary.categorical`
     of the cleaned text): ``""`` and the column's null literals missing, the categories the
     column's known values then the others rows hold, sorted."""
+    codes, dictionary = _unified(arr)
     values = dictionary.to_pylist()
     missing = {"", *col.null_literals}
     used = np.bincount(codes + 1, minlength=len(values) + 1)[1:] > 0

@@ -369,7 +369,7 @@ def chunks_to_frame(chunks: Sequence[Chunk], schema: Schema = V1) -> pd.DataFram
 _ORDER = {"json": 0, "category": 1}
 
 
-def frame_of_taken(held: list[Chunk], schema: Schema = V1) -> pd.DataFrame:
+def frame_of_taken(held: list[Chunk], schema: Schema = V1, *, release: bool = True) -> pd.DataFrame:
     """:func:`chunks_to_frame` of the one chunk in ``held``, which it takes out of the list.
 
     The frame is built column by column, and each column is dropped from the
@@ -377,7 +377,9 @@ def frame_of_taken(held: list[Chunk], schema: Schema = V1) -> pd.DataFrame:
     reference to the chunk, the Arrow data a frame column does not share (the
     encoded ``category`` and ``json`` columns, the ``datetime``, ``boolean`` and
     ``integer`` columns) is freed as the frame grows, not after it is complete.
-    The frame is the same as :func:`chunks_to_frame`'s.
+    The frame is the same as :func:`chunks_to_frame`'s. From :data:`RELEASE_ROWS` rows
+    the memory freed is handed back to the system after each column, unless ``release``
+    is false (a caller that holds the chunk's table: nothing would be freed).
 
     Examples
     --------
@@ -390,7 +392,7 @@ def frame_of_taken(held: list[Chunk], schema: Schema = V1) -> pd.DataFrame:
     table = chunk.table
     del chunk
     data: dict[str, pd.Series] = {}
-    release = table.num_rows >= RELEASE_ROWS
+    release = release and table.num_rows >= RELEASE_ROWS
     size = {c.name: table.column(c.name).nbytes for c in schema.columns if c.kind == "json"}
     for col in sorted(schema.columns, key=lambda c: (_ORDER.get(c.kind, 2), -size.get(c.name, 0))):
         arr = table.column(col.name)

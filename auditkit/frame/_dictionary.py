@@ -289,13 +289,26 @@ def clean_text(col: Column, arr: pa.ChunkedArray) -> pa.ChunkedArray:
     >>> arr = pa.chunked_array([pc.dictionary_encode(pa.array(["null", "", "x"]))])
     >>> clean_text(V1.column("old_value"), arr).to_pylist()
     [None, None, 'x']
+    >>> plain = pa.chunked_array([pa.array(["null", "abc", "", None])])
+    >>> clean_text(V1.column("old_value"), plain).to_pylist()
+    [None, 'abc', None, None]
+    >>> clean_text(V1.column("old_value"), pa.chunked_array([pa.nulls(2)])).to_pylist()
+    [None, None]
     """
-    if not pa.types.is_dictionary(arr.type):
-        nulls = pa.array(["", *col.null_literals], type=arr.type)
-        mask = pc.is_in(arr, value_set=nulls)
-        if pc.any(mask).as_py():
-            return pc.if_else(mask, pa.scalar(None, arr.type), arr)
+    if pa.types.is_null(arr.type):
         return arr
+    if not pa.types.is_dictionary(arr.type):
+        # Only a text no longer than the longest literal can be one: lengths come from the
+        # offsets, so most columns (ids, values) are cleared without hashing a text.
+        longest = max(len(t.encode()) for t in ("", *col.null_literals))
+        short = pc.less_equal(pc.binary_length(arr), longest)
+        if not pc.any(short).as_py():
+            return arr
+        nulls = pa.array(["", *col.null_literals], type=arr.type)
+        if not pc.any(pc.is_in(arr.filter(short), value_set=nulls)).as_py():
+            return arr
+        mask = pc.is_in(arr, value_set=nulls)
+        return pc.if_else(mask, pa.scalar(None, arr.type), arr)
     nulls = pa.array(["", *col.null_literals], type=arr.type.value_type)
     chunks, changed = [], False
     for chunk in arr.chunks:

@@ -5,9 +5,10 @@ Audit records carry free-form JSON (``metadata``, ``oldValueJson``,
 row and a full decode of every record; most values repeat (the same setting
 turned on and off, the same zone). :class:`JSONArray` keeps the JSON **text**,
 dictionary-encoded (one small integer code per row plus each distinct text
-once, in Arrow), and decodes a value only when it is read: ``s[i]``, iteration,
-``tolist()``, ``apply`` and ``to_numpy()`` all give fresh ``dict``/``list``
-objects, so code written for a column of dicts keeps working.
+once, in Arrow; a column read from an archive, once per file), and decodes a
+value only when it is read: ``s[i]``, iteration, ``tolist()``, ``apply`` and
+``to_numpy()`` all give fresh ``dict``/``list`` objects, so code written for a
+column of dicts keeps working.
 
 The dtype is registered as ``"json"``; ``astype("string")`` gives the compact
 JSON text, and Parquet files keep the column as dictionary-encoded text.
@@ -57,10 +58,14 @@ def _is_array(value: Any) -> bool:
 
 
 class JSONArray(ExtensionArray):
-    """JSON values: ``codes`` (``-1`` = missing) into ``texts``, an Arrow array of distinct texts.
+    """JSON values: ``codes`` (``-1`` = missing) into ``texts``, an Arrow array of JSON texts.
 
     Build one with :meth:`from_arrow` (text in Arrow, the loader's way) or
     ``JSONArray._from_sequence(values)`` (dicts, lists, JSON text or ``None``).
+    ``texts`` holds each distinct text once, except in a column read from an archive
+    (:func:`auditkit.read_archive`), which holds a text once per file it was read from
+    (a file's texts are distinct): a text is never compared by its code, so every
+    operation gives the same result either way.
     Reading an element decodes it into a fresh ``dict``/``list``; changing that
     object does not change the array. Slices and :meth:`view` share their codes
     with the array they come from, so setting a value through one shows in the
@@ -191,7 +196,10 @@ class JSONArray(ExtensionArray):
 
     @property
     def texts(self) -> pa.Array:
-        """The distinct JSON texts (Arrow ``large_string``), some maybe used by no row."""
+        """The JSON texts (Arrow ``large_string``), some maybe used by no row.
+
+        Each distinct text once, or (read from an archive) once per file read.
+        """
         return self._pool.texts
 
     def __len__(self) -> int:
@@ -206,7 +214,7 @@ class JSONArray(ExtensionArray):
             view._readonly = self._readonly
             return view
         item = pd.api.indexers.check_array_indexer(self, item)
-        return type(self)(self._codes[item], _Pool(self.texts))
+        return type(self)(self._codes[item], self._pool.like())
 
     def _row_texts(self) -> list[str | None]:
         texts = self.texts
@@ -216,14 +224,15 @@ class JSONArray(ExtensionArray):
         return [None if c < 0 else pool[c] for c in self._codes.tolist()]
 
     def distinct_values(self) -> list[Any]:
-        """Each stored text decoded once (shared objects: read, do not modify).
+        """Each stored text decoded, in the order of :attr:`texts` (shared objects: read,
+        do not modify). A text stored more than once is decoded once; its copies share it.
 
         Examples
         --------
         >>> JSONArray._from_sequence([{"a": 1}, {"a": 1}, None]).distinct_values()
         [{'a': 1}]
         """
-        return [_DECODE.decode(t) for t in self.texts.to_pylist()]
+        return self._pool.per_text(_DECODE.decode)
 
     def __iter__(self) -> Iterator[Any]:
         decode = _DECODE.decode
@@ -321,7 +330,7 @@ class JSONArray(ExtensionArray):
         >>> arr.take([1, -1], allow_fill=True, fill_value={}).tolist()
         [[2], {}]
         """
-        pool = _Pool(self.texts)
+        pool = self._pool.like()
         fill_code = -1
         if allow_fill and not _is_missing(fill_value):
             fill_code = int(pool.codes_for([_as_text(fill_value)])[0])
@@ -344,7 +353,7 @@ class JSONArray(ExtensionArray):
         >>> arr[0], other[0]
         ({'a': 1}, {'b': 2})
         """
-        return type(self)(self._codes.copy(), _Pool(self.texts))
+        return type(self)(self._codes.copy(), self._pool.like())
 
     @classmethod
     def _concat_same_type(cls, to_concat: Sequence[JSONArray]) -> JSONArray:
@@ -354,7 +363,7 @@ class JSONArray(ExtensionArray):
         first = arrays[0].texts
         if all(a.texts is first for a in arrays):
             codes = np.concatenate([a._codes for a in arrays])
-            return cls(codes.astype(_code_dtype(len(first)), copy=False), first)
+            return cls(codes.astype(_code_dtype(len(first)), copy=False), arrays[0]._pool.like())
         merged = pc.dictionary_encode(pa.concat_arrays([a.texts for a in arrays]))
         remap = merged.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         parts, offset = [], 0
