@@ -339,3 +339,25 @@ def test_parquet_of_a_slice_stores_only_its_json_texts_and_keeps_its_categories(
         part["actor_ip"].dropna().astype(str)
     )
     assert buf.tell() < path.stat().st_size
+
+
+def test_compact_parquet_keeps_each_category_columns_text_type(loaded: pd.DataFrame) -> None:
+    """A category column with no value in a compact file still stores Arrow text (a
+    dictionary typed ``null`` would make a dataset read of it and others lose values)."""
+    import pyarrow as pa
+
+    from auditkit.frame._parquet import _used_categories, parquet_table
+
+    part = loaded[loaded["zone_name"].isna()].iloc[:5]
+    some = loaded[loaded["zone_name"].notna()].iloc[:5]
+    assert len(part) == 5 and len(some) == 5
+    for rows in (part, some, loaded.iloc[:0]):
+        table = parquet_table(rows, compact=True)
+        kind = table.schema.field("zone_name").type
+        assert kind == pa.dictionary(pa.int32(), pa.large_string()), kind
+        got, want = (
+            _used_categories(rows["zone_name"]),
+            rows["zone_name"].cat.remove_unused_categories(),
+        )
+        pd.testing.assert_series_equal(got, want)
+    assert table.num_rows == 0

@@ -391,7 +391,14 @@ def _writer(part: pd.DataFrame) -> Callable[[IO[bytes]], None]:
     # dictionary indices, so the files read as one dataset), compact: a slice of a frame
     # keeps the whole frame's categories and JSON texts, which every day's file would
     # otherwise store. The reader rebuilds the categories as the loader does.
-    return lambda handle: write_parquet(part, handle, compact=True)
+    # Written in memory, then to the file at once: Arrow writing through a Python file
+    # object makes one call into Python per page.
+    def write(handle: IO[bytes]) -> None:
+        sink = pa.BufferOutputStream()
+        write_parquet(part, sink, compact=True)
+        handle.write(sink.getvalue())
+
+    return write
 
 
 def print_result(result: SyncResult, loc: Location, progress: bool | None) -> None:

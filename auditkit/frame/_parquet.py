@@ -58,6 +58,24 @@ def _used_texts(values: pd.Series) -> pd.Series:
     return pd.Series(compact, index=values.index, name=values.name)
 
 
+def _used_categories(values: pd.Series) -> pd.Series:
+    """A category column with only the categories its rows hold, in their order
+    (``remove_unused_categories``, without sorting the codes)."""
+    codes = values.cat.codes.to_numpy()
+    size = len(values.cat.categories)
+    used = np.bincount(codes[codes >= 0], minlength=size) > 0
+    if used.all():
+        return values
+    position = np.append(np.cumsum(used) - 1, -1).astype(codes.dtype)[codes]
+    # take, not a boolean mask: an empty masked Index of Arrow strings converts to an Arrow
+    # dictionary of type null, and a dataset read with that file's schema drops the values
+    # of the others.
+    kept_categories = values.cat.categories.take(np.flatnonzero(used))
+    dtype = pd.CategoricalDtype(kept_categories, ordered=values.cat.ordered)
+    kept = pd.Categorical.from_codes(position, dtype=dtype, validate=False)
+    return pd.Series(kept, index=values.index, name=values.name)
+
+
 def parquet_table(df: pd.DataFrame, *, compact: bool = False) -> pa.Table:
     """The Arrow table :func:`write_frame` writes to Parquet for ``df``.
 
@@ -85,15 +103,18 @@ def parquet_table(df: pd.DataFrame, *, compact: bool = False) -> pa.Table:
         if is_json_column(values):
             frame.isetitem(i, _used_texts(values))
         elif compact and isinstance(values.dtype, pd.CategoricalDtype):
-            frame.isetitem(i, values.cat.remove_unused_categories())
+            frame.isetitem(i, _used_categories(values))
     # JSON columns go through JSONArray.__arrow_array__ (dictionary-encoded text) and
     # are tagged "json" in the pandas metadata, which pandas reads back as the json dtype.
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    # One thread: converting a column costs less than handing it to another.
+    table = pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
     wide = int32_dictionaries(table.schema)
     return table if wide == table.schema else table.cast(wide)
 
 
-def write_parquet(df: pd.DataFrame, handle: IO[bytes], *, compact: bool = False) -> None:
+def write_parquet(
+    df: pd.DataFrame, handle: IO[bytes] | pa.NativeFile, *, compact: bool = False
+) -> None:
     """Write ``df`` as Parquet to ``handle``: :func:`parquet_table`, then one Parquet file.
 
     Examples
