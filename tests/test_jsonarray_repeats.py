@@ -11,10 +11,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 
 from auditkit.frame import JSONArray
-from auditkit.frame._jsondtype import _TEXT, _Pool
+from auditkit.frame._jsondtype import _TEXT
 
 VALUES: list[Any] = [
     {"zone": "a"},
@@ -32,19 +31,18 @@ def _once() -> JSONArray:
     return JSONArray._from_sequence(VALUES)
 
 
-def _repeated(flag: bool = True) -> JSONArray:
+def _repeated() -> JSONArray:
     """``VALUES`` as two "files": rows 0-3 and 4-7, each file's texts once, stacked."""
     texts = [
         '{"zone":"a"}', '{"b":1,"a":2}', '[1,"x"]',  # file 1
         '{"zone":"a"}', '{"a":2,"b":1}', '{"zone":"c"}',  # file 2: {"zone":"a"} again
     ]  # fmt: skip
     codes = np.array([0, -1, 1, 2, 3, 4, 5, -1], dtype=np.int8)
-    return JSONArray(codes, _Pool(pa.array(texts, _TEXT), repeats=flag))
+    return JSONArray(codes, pa.array(texts, _TEXT))
 
 
-@pytest.mark.parametrize("flag", [True, False])
-def test_every_operation_takes_the_copies_as_one_value(flag: bool) -> None:
-    once, rep = pd.Series(_once()), pd.Series(_repeated(flag))
+def test_every_operation_takes_the_copies_as_one_value() -> None:
+    once, rep = pd.Series(_once()), pd.Series(_repeated())
     assert len(rep.array.texts) == 6 and len(once.array.texts) == 5
     assert rep.tolist() == once.tolist() == VALUES
     assert rep.nunique() == once.nunique() == 4
@@ -72,30 +70,20 @@ def test_every_operation_takes_the_copies_as_one_value(flag: bool) -> None:
     pd.testing.assert_series_equal(rep, once)
 
 
-def test_work_per_text_is_done_once_per_distinct_text() -> None:
-    pool = _repeated()._pool
-    seen: list[str] = []
-    out = pool.per_text(lambda t: seen.append(t) or t.upper())
-    assert seen == ['{"zone":"a"}', '{"b":1,"a":2}', '[1,"x"]', '{"a":2,"b":1}', '{"zone":"c"}']
-    assert out[0] is out[3]  # the copies share the result
+def test_distinct_values_follow_the_stored_texts_copies_too() -> None:
     values = _repeated().distinct_values()
-    assert len(values) == 6 and values[0] is values[3] and values[0] == {"zone": "a"}
-    # without the mark each stored text is handed over, copies too
-    plain: list[str] = []
-    _repeated(False)._pool.per_text(plain.append)
-    assert len(plain) == 6
+    assert len(values) == 6 and values[0] == values[3] == {"zone": "a"}
+    assert values[1] == values[4] == {"a": 2, "b": 1}
 
 
-def test_the_mark_follows_takes_copies_slices_and_pickles() -> None:
+def test_takes_copies_slices_and_pickles_keep_the_values() -> None:
     arr = _repeated()
-    assert arr._pool.repeats
-    for derived in (arr.take([0, 4]), arr.copy(), arr[2:], arr[arr.isna()], pd.concat(
-        [pd.Series(arr), pd.Series(arr)]
-    ).array):  # fmt: skip
-        assert derived._pool.repeats
+    assert arr.take([4, 0, 1], allow_fill=True).tolist() == [{"zone": "a"}, {"zone": "a"}, None]
+    assert arr.copy().tolist() == arr[:].tolist() == VALUES
+    assert arr[2:].tolist() == VALUES[2:] and arr[arr.isna()].tolist() == [None, None]
     back = pickle.loads(pickle.dumps(arr))
-    assert back._pool.repeats and back.tolist() == VALUES
-    assert not _once().copy()._pool.repeats
+    assert back.tolist() == VALUES and len(back.texts) == 6
+    assert pd.Series(back).nunique() == 4
 
 
 def test_concat_of_other_arrays_and_parquet_hold_each_text_once() -> None:
@@ -116,5 +104,5 @@ def test_setting_a_value_held_twice_uses_its_first_copy() -> None:
     arr[1] = {"zone": "a"}
     assert arr.codes[1] == 0 and len(arr.texts) == 6
     arr[7] = {"new": True}
-    assert len(arr.texts) == 7 and arr[7] == {"new": True} and arr._pool.repeats
+    assert len(arr.texts) == 7 and arr[7] == {"new": True}
     assert pd.Series(arr).value_counts().iloc[0] == 3

@@ -31,7 +31,7 @@ from ..errors import ArchiveError, InvalidParameterError, StorageError
 from ..frame._chunk import Chunk, chunks_to_frame, frame_of_taken
 from ..frame._dictionary import category_dtype
 from ..frame._json import JSONArray
-from ..frame._jsondtype import _code_dtype, _Pool
+from ..frame._jsondtype import _code_dtype
 from ..frame._parquet import int32_dictionaries
 from ..frame._schema import Column, Schema, with_account
 from ..sources import get_source
@@ -360,10 +360,7 @@ def _json_series(arr: pa.ChunkedArray) -> pd.Series:
     used, codes = _used(codes, len(texts))
     kept = texts if used.all() else texts.filter(pa.array(used))
     kept = kept.cast(pa.large_string())
-    # Marked as holding repeats (a sort's take stacks the dictionaries too): work done per
-    # text, as grouping or a change timeline does, is done once per distinct text.
-    pool = _Pool(kept, repeats=True)
-    return pd.Series(JSONArray(codes.astype(_code_dtype(len(kept)), copy=False), pool))
+    return pd.Series(JSONArray(codes.astype(_code_dtype(len(kept)), copy=False), kept))
 
 
 def _category_series(col: Column, arr: pa.ChunkedArray) -> pd.Series:

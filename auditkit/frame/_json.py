@@ -214,7 +214,7 @@ class JSONArray(ExtensionArray):
             view._readonly = self._readonly
             return view
         item = pd.api.indexers.check_array_indexer(self, item)
-        return type(self)(self._codes[item], self._pool.like())
+        return type(self)(self._codes[item], _Pool(self.texts))
 
     def _row_texts(self) -> list[str | None]:
         texts = self.texts
@@ -225,14 +225,14 @@ class JSONArray(ExtensionArray):
 
     def distinct_values(self) -> list[Any]:
         """Each stored text decoded, in the order of :attr:`texts` (shared objects: read,
-        do not modify). A text stored more than once is decoded once; its copies share it.
+        do not modify); a text stored more than once is decoded for each copy.
 
         Examples
         --------
         >>> JSONArray._from_sequence([{"a": 1}, {"a": 1}, None]).distinct_values()
         [{'a': 1}]
         """
-        return self._pool.per_text(_DECODE.decode)
+        return [_DECODE.decode(t) for t in self.texts.to_pylist()]
 
     def __iter__(self) -> Iterator[Any]:
         decode = _DECODE.decode
@@ -330,7 +330,7 @@ class JSONArray(ExtensionArray):
         >>> arr.take([1, -1], allow_fill=True, fill_value={}).tolist()
         [[2], {}]
         """
-        pool = self._pool.like()
+        pool = _Pool(self.texts)
         fill_code = -1
         if allow_fill and not _is_missing(fill_value):
             fill_code = int(pool.codes_for([_as_text(fill_value)])[0])
@@ -353,7 +353,7 @@ class JSONArray(ExtensionArray):
         >>> arr[0], other[0]
         ({'a': 1}, {'b': 2})
         """
-        return type(self)(self._codes.copy(), self._pool.like())
+        return type(self)(self._codes.copy(), _Pool(self.texts))
 
     @classmethod
     def _concat_same_type(cls, to_concat: Sequence[JSONArray]) -> JSONArray:
@@ -363,7 +363,7 @@ class JSONArray(ExtensionArray):
         first = arrays[0].texts
         if all(a.texts is first for a in arrays):
             codes = np.concatenate([a._codes for a in arrays])
-            return cls(codes.astype(_code_dtype(len(first)), copy=False), arrays[0]._pool.like())
+            return cls(codes.astype(_code_dtype(len(first)), copy=False), first)
         merged = pc.dictionary_encode(pa.concat_arrays([a.texts for a in arrays]))
         remap = merged.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         parts, offset = [], 0

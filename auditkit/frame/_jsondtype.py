@@ -11,12 +11,11 @@ and which is only ever appended to.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionDtype, register_extension_dtype
 
 from ._jsoncodec import _DECODE, _SORTED
@@ -27,8 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["JSONDtype"]
 
 _TEXT = pa.large_string()
-
-_T = TypeVar("_T")
 
 
 @register_extension_dtype
@@ -85,49 +82,23 @@ class _Pool:
     """The texts of an array, shared with its views; only ever appended to.
 
     Appending never moves an existing text, so every array holding codes into
-    the pool stays valid when one of them stores a new value.
-
-    Each text is held once, except in a pool marked ``repeats``: one made of several
-    files' dictionaries (an archive read, each file's texts once) may hold a text once
-    per file. Nothing depends on texts being distinct (equal texts are one value to
-    every operation); ``repeats`` only says that work done per text (decoding, sorted
-    keys) is worth doing once per distinct text (:meth:`per_text`).
+    the pool stays valid when one of them stores a new value. Nothing depends on
+    the texts being distinct: a pool made of several files' dictionaries (an archive
+    read) holds a text once per file, and equal texts are one value to every
+    operation (work done per text, decoding or sorted keys, is done for each copy:
+    cheaper than hashing the texts to find the copies).
     """
 
-    def __init__(self, texts: pa.Array, repeats: bool = False) -> None:
+    def __init__(self, texts: pa.Array) -> None:
         self.texts = texts
-        self.repeats = repeats
         self._index: dict[str, int] | None = None
         self._order: tuple[int, list[bytes], np.ndarray] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"texts": self.texts, "repeats": self.repeats}
+        return {"texts": self.texts}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["texts"], state.get("repeats", False))  # type: ignore[misc]
-
-    def like(self) -> _Pool:
-        """A new pool of the same texts, for an array that may then store others."""
-        return _Pool(self.texts, self.repeats)
-
-    def per_text(self, fn: Callable[[str], _T]) -> list[_T]:
-        """``fn`` of each stored text, in order; called once per distinct text.
-
-        In a pool marked ``repeats`` the texts are hashed first (Arrow), so a text
-        held several times is handed to ``fn`` once and its copies share the result.
-
-        Examples
-        --------
-        >>> pool = _Pool(pa.array(['{"a":1}', "[2]", '{"a":1}'], _TEXT), repeats=True)
-        >>> seen = []
-        >>> pool.per_text(lambda t: seen.append(t) or len(t)), seen
-        ([7, 3, 7], ['{"a":1}', '[2]'])
-        """
-        if not self.repeats:
-            return [fn(t) for t in self.texts.to_pylist()]
-        encoded = pc.dictionary_encode(self.texts)
-        once = [fn(t) for t in encoded.dictionary.to_pylist()]
-        return [once[i] for i in encoded.indices.to_numpy(zero_copy_only=False).tolist()]
+        self.__init__(state["texts"])  # type: ignore[misc]
 
     def codes_for(self, texts: Sequence[bytes | str | None]) -> np.ndarray:
         """Codes of ``texts`` (``-1`` for ``None``), appending the ones not yet stored."""
@@ -159,7 +130,7 @@ class _Pool:
         """
         n = len(self.texts)
         if self._order is None or self._order[0] != n:
-            canon = self.per_text(lambda t: _SORTED.encode(_DECODE.decode(t)))
+            canon = [_SORTED.encode(_DECODE.decode(t)) for t in self.texts.to_pylist()]
             rank_of = {c: r for r, c in enumerate(sorted(set(canon)))}
             ranks = np.fromiter((rank_of[c] for c in canon), dtype=np.int64, count=n)
             self._order = (n, canon, ranks)
