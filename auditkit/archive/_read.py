@@ -29,7 +29,7 @@ from .._query import FILTER_NAMES, MAX_PER_PAGE, filter_values
 from .._suggest import did_you_mean
 from ..errors import ArchiveError, InvalidParameterError, StorageError
 from ..frame._chunk import Chunk, chunks_to_frame, frame_of_taken
-from ..frame._dictionary import category_dtype
+from ..frame._dictionary import category_dtype, held_codes
 from ..frame._json import JSONArray
 from ..frame._jsondtype import _code_dtype
 from ..frame._parquet import int32_dictionaries
@@ -346,18 +346,10 @@ def _stacked(arr: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     return codes, pa.concat_arrays([chunk.dictionary for chunk in arr.chunks])
 
 
-def _used(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Which entries some row holds, and each row's code among those entries only."""
-    used = np.bincount(codes + 1, minlength=size + 1)[1:] > 0
-    if used.all():
-        return used, codes
-    return used, np.append(np.cumsum(used) - 1, -1).astype(codes.dtype)[codes]
-
-
 def _json_series(arr: pa.ChunkedArray) -> pd.Series:
     """A ``json`` column of the files' JSON texts: each file's once (see :func:`_frame`)."""
     codes, texts = _stacked(arr)
-    used, codes = _used(codes, len(texts))
+    used, codes = held_codes(codes, len(texts))
     kept = texts if used.all() else texts.filter(pa.array(used))
     kept = kept.cast(pa.large_string())
     return pd.Series(JSONArray(codes.astype(_code_dtype(len(kept)), copy=False), kept))

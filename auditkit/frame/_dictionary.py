@@ -30,6 +30,7 @@ __all__ = [
     "clean_text",
     "encode_table",
     "encoded_type",
+    "held_codes",
     "json_codes",
     "present",
     "same_text_groups",
@@ -278,6 +279,22 @@ def _text_bytes(texts: pa.Array, rows: np.ndarray) -> int:
 
 def _large(texts: pa.Array) -> pa.Array:
     return texts if pa.types.is_large_string(texts.type) else texts.cast(pa.large_string())
+
+
+def held_codes(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which of ``size`` entries some row's code points at, and the codes renumbered
+    among those entries only (``-1``, missing, stays ``-1``; all held: ``codes`` as is).
+
+    Examples
+    --------
+    >>> used, codes = held_codes(np.array([2, -1, 2, 0], dtype=np.int8), 3)
+    >>> used.tolist(), codes.tolist(), str(codes.dtype)
+    ([True, False, True], [1, -1, 1, 0], 'int8')
+    """
+    used = np.bincount(codes[codes >= 0], minlength=size) > 0
+    if used.all():
+        return used, codes
+    return used, np.append(np.cumsum(used) - 1, -1).astype(codes.dtype)[codes]
 
 
 def clean_text(col: Column, arr: pa.ChunkedArray) -> pa.ChunkedArray:

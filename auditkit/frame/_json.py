@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray, no_default, take
 
+from ._dictionary import held_codes
 from ._jsoncodec import _DECODE, _SORTED, _as_text, _canonical, _is_missing
 from ._jsondtype import _TEXT, JSONDtype, _code_dtype, _Pool
 
@@ -139,11 +140,9 @@ class JSONArray(ExtensionArray):
             if indices.null_count:
                 indices = pc.fill_null(indices, -1)
             codes = indices.to_numpy(zero_copy_only=False).astype(np.int64)
-            used = np.bincount(codes[codes >= 0], minlength=len(kept)) > 0
+            used, codes = held_codes(codes, len(kept))
             if not used.all():  # a slice or a take of a column: only the texts rows hold
                 kept = kept.filter(pa.array(used))
-                position = np.append(np.cumsum(used) - 1, -1)
-                codes = position[codes]
             return cls(codes.astype(_code_dtype(len(kept))), kept)
         if not (pa.types.is_large_string(array.type)):
             array = array.cast(_TEXT)

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ._dictionary import held_codes
 from ._json import JSONArray
 from ._jsoncolumn import is_json_column
 
@@ -48,25 +49,19 @@ def int32_dictionaries(schema: pa.Schema) -> pa.Schema:
 def _used_texts(values: pd.Series) -> pd.Series:
     """A ``json`` column holding only the texts its rows hold (a slice keeps them all)."""
     arr = values.array
-    codes = arr.codes
-    used = np.bincount(codes[codes >= 0], minlength=len(arr.texts)) > 0
+    used, codes = held_codes(arr.codes, len(arr.texts))
     if used.all():
         return values
-    position = np.append(np.cumsum(used) - 1, -1)[codes]
-    kept = arr.texts.filter(pa.array(used))
-    compact = JSONArray(position.astype(arr.codes.dtype, copy=False), kept)
+    compact = JSONArray(codes, arr.texts.filter(pa.array(used)))
     return pd.Series(compact, index=values.index, name=values.name)
 
 
 def _used_categories(values: pd.Series) -> pd.Series:
     """A category column with only the categories its rows hold, in their order
     (``remove_unused_categories``, without sorting the codes)."""
-    codes = values.cat.codes.to_numpy()
-    size = len(values.cat.categories)
-    used = np.bincount(codes[codes >= 0], minlength=size) > 0
+    used, position = held_codes(values.cat.codes.to_numpy(), len(values.cat.categories))
     if used.all():
         return values
-    position = np.append(np.cumsum(used) - 1, -1).astype(codes.dtype)[codes]
     # take, not a boolean mask: an empty masked Index of Arrow strings converts to an Arrow
     # dictionary of type null, and a dataset read with that file's schema drops the values
     # of the others.
